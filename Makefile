@@ -1,0 +1,32 @@
+# dyson — build, run, test, benchmark.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+#   make run     install what is missing, build (release) and start dyson
+#   make test    install what is missing, then build and run the test suite
+#   make bench-linalg   Linalg against numpy, side by side (needs python3 + numpy)
+
+SWIFT      ?= swift
+DEB_PKGS   := libopenblas-dev libreadline-dev
+# Tests run optimised: the physics checks train real ensembles.
+TEST_FLAGS := -c release -Xswiftc -enable-testing
+
+.PHONY: run test deps build bench-linalg clean
+
+deps:
+	@./.ci/install-deps $(DEB_PKGS)
+
+build: deps
+	$(SWIFT) build -c release --product dyson
+
+run: build
+	./.build/release/dyson
+
+test: deps
+	$(SWIFT) test $(TEST_FLAGS)
+
+bench-linalg: deps
+	$(SWIFT) build -c release --product LinalgBench
+	python3 bench/run-linalg.py
+
+clean:
+	rm -rf .build
