@@ -64,8 +64,10 @@ extension Xoshiro256StarStar {
             let idx = Int(bits & 0xFF)
             let rest = bits >> 8
             let rabs = (rest >> 1) & 0x000F_FFFF_FFFF_FFFF
-            var x = Double(rabs) * t.w[idx]
-            if rest & 1 != 0 { x = -x }
+            // The sign bit is random: set it without a branch (a branch here
+            // would be mispredicted half the time).
+            let magnitude = Double(rabs) * t.w[idx]
+            let x = Double(bitPattern: magnitude.bitPattern | (rest << 63))
             if rabs < t.k[idx] { return x }
             if let y = slowPath(idx: idx, rabs: rabs, x: x, tables: t) { return y }
         }

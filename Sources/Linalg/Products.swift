@@ -49,6 +49,11 @@ public enum Products {
             }
             return
         }
+        if n <= 16 {
+            rowBlockedMultiply(a, b, into: c, m: m, n: n, k: k, accumulate: accumulate)
+            return
+        }
+        // Wide rows: C[i,:] = Σ_p A[i,p]·B[p,:], the j loop contiguous.
         for i in 0..<m {
             let ci = c + i * n
             let ai = a + i * k
@@ -60,6 +65,55 @@ public enum Products {
                 let bp = b + p * n
                 for j in 0..<n { ci[j] += aip * bp[j] }
             }
+        }
+    }
+
+    /// n ≤ 16: a whole row of C stays in up to four SIMD4 registers (plus up to three
+    /// scalars) through the p loop, so the multiply–adds of different columns are
+    /// independent and the loop runs at throughput, not at add latency.
+    @inlinable
+    static func rowBlockedMultiply(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
+        m: Int, n: Int, k: Int, accumulate: Bool
+    ) {
+        let chunks = n >> 2, n4 = chunks << 2, rest = n - n4
+        @inline(__always) func load(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+        }
+        for i in 0..<m {
+            let ci = c + i * n
+            let ai = a + i * k
+            var v0 = SIMD4<Double>(), v1 = SIMD4<Double>(), v2 = SIMD4<Double>(), v3 = SIMD4<Double>()
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0
+            for p in 0..<k {
+                let x = ai[p]
+                let bp = b + p * n
+                let xv = SIMD4<Double>(repeating: x)
+                if chunks > 0 { v0 += xv * load(bp) }
+                if chunks > 1 { v1 += xv * load(bp + 4) }
+                if chunks > 2 { v2 += xv * load(bp + 8) }
+                if chunks > 3 { v3 += xv * load(bp + 12) }
+                if rest > 0 { s0 += x * bp[n4] }
+                if rest > 1 { s1 += x * bp[n4 + 1] }
+                if rest > 2 { s2 += x * bp[n4 + 2] }
+            }
+            if accumulate {
+                if chunks > 0 { v0 += load(ci) }
+                if chunks > 1 { v1 += load(ci + 4) }
+                if chunks > 2 { v2 += load(ci + 8) }
+                if chunks > 3 { v3 += load(ci + 12) }
+                if rest > 0 { s0 += ci[n4] }
+                if rest > 1 { s1 += ci[n4 + 1] }
+                if rest > 2 { s2 += ci[n4 + 2] }
+            }
+            let out = UnsafeMutableRawPointer(ci)
+            if chunks > 0 { out.storeBytes(of: v0, as: SIMD4<Double>.self) }
+            if chunks > 1 { out.storeBytes(of: v1, toByteOffset: 32, as: SIMD4<Double>.self) }
+            if chunks > 2 { out.storeBytes(of: v2, toByteOffset: 64, as: SIMD4<Double>.self) }
+            if chunks > 3 { out.storeBytes(of: v3, toByteOffset: 96, as: SIMD4<Double>.self) }
+            if rest > 0 { ci[n4] = s0 }
+            if rest > 1 { ci[n4 + 1] = s1 }
+            if rest > 2 { ci[n4 + 2] = s2 }
         }
     }
 
