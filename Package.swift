@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "dyson", targets: ["dyson"]),
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "RMT", targets: ["RMT"]),
+        .library(name: "Plot", targets: ["Plot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +25,10 @@ let package = Package(
         ),
         // Matrices, BLAS/LAPACK calls, random numbers.
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
+        // Random-matrix laws, statistics and fits: pure functions.
+        .target(name: "RMT", dependencies: ["Linalg"]),
+        // One figure model, rendered as text and as SVG; knows nothing of physics.
+        .target(name: "Plot"),
         // The command-line tool.
         .executableTarget(
             name: "dyson",
@@ -34,5 +40,7 @@ let package = Package(
         // Benchmarks (run by `make bench-linalg`, never by the tests).
         .executableTarget(name: "LinalgBench", dependencies: ["Linalg", "COpenBLAS"], path: "bench/LinalgBench"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"], exclude: ["Fixtures"]),
+        .testTarget(name: "RMTTests", dependencies: ["RMT", "Linalg"], exclude: ["Fixtures"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Snapshots"]),
     ]
 )

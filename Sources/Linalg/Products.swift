@@ -3,15 +3,16 @@ import COpenBLAS
 
 /// Matrix products: OpenBLAS `dgemm` for large operands, tight loops for small ones.
 ///
-/// The cost of calling `dgemm` (argument checks, dispatch, packing) is a few hundred
-/// nanoseconds, which dominates the 2·m·n·k flops of a product of matrices up to about
-/// 16×16. Below ``Products/smallProductLimit`` multiply–adds the products run as plain
-/// loops (i, k, j order, so the inner loop walks rows of B and C contiguously and
-/// vectorises); above it they call BLAS.
+/// Calling `dgemm` costs ≈ 65 ns before any arithmetic (argument checks, dispatch,
+/// packing), which is 15× the whole 2×2 product. The loop kernel keeps a row of C
+/// in SIMD registers; compiled for baseline x86-64 (SSE2, no FMA) it runs at about
+/// 12 GF/s, so it beats `dgemm` up to about 10×10×10 and loses beyond
+/// (`make bench-linalg` measures both). Products of at most
+/// ``Products/smallProductLimit`` multiply–adds use the loops, larger ones BLAS.
 public enum Products {
-    /// Products with m·n·k at or below this many multiply–adds use the loop kernel.
-    /// 16×16×16 = 4096; measured by `make bench-linalg` (the loop wins clearly there).
-    public static let smallProductLimit = 4096
+    /// Products with m·n·k at or below this many multiply–adds use the loop kernel
+    /// (10×10×10; measured crossover on this machine, see `make bench-linalg`).
+    public static let smallProductLimit = 1000
 
     /// C ← A·B (+ C if `accumulate`) for row-major A (m×k), B (k×n), C (m×n),
     /// with leading dimensions equal to the column counts.
