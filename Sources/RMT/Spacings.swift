@@ -41,9 +41,23 @@ public enum Spacings {
         }
     }
 
-    /// Nearest-neighbour spacings of all spectra after unfolding, with mean ≈ 1.
-    /// `discard` levels are dropped at each edge of every spectrum (the edges
-    /// unfold badly); the result keeps only gaps between retained levels.
+    /// Unfolded spacings and how they were obtained.
+    public struct Unfolded: Sendable, Equatable {
+        public let values: [Double]
+        public let method: Unfolding
+        /// Levels dropped at each edge of every spectrum.
+        public let discarded: Int
+        public var description: String { "\(method), \(discarded) levels dropped at each edge" }
+    }
+
+    /// Nearest-neighbour spacings of all spectra after unfolding, with mean ≈ 1,
+    /// together with the method used. `discard` levels are dropped at each edge
+    /// of every spectrum (the edges unfold badly).
+    public static func unfold(_ spectra: [[Double]], method: Unfolding, discard: Int = 0) -> Unfolded {
+        Unfolded(values: unfolded(spectra, method: method, discard: discard), method: method, discarded: discard)
+    }
+
+    /// The values of ``unfold(_:method:discard:)``.
     public static func unfolded(_ spectra: [[Double]], method: Unfolding, discard: Int = 0) -> [Double] {
         guard let n = spectra.first?.count, n >= 2 else { return [] }
         precondition(spectra.allSatisfy { $0.count == n }, "unfolding needs spectra of equal length")

@@ -95,7 +95,9 @@ struct SampleTests {
         let n = 200
         let spectra = (0..<60).map { _ in try! RandomMatrices.goe(n: n, variance: 1 / Double(n), using: &rng).symmetricEigenvalues() }
         for method in [Spacings.Unfolding.perIndexAverage, .semicircle(center: 0, radius: 2), .polynomial(degree: 9)] {
-            let s = Spacings.unfolded(spectra, method: method, discard: 40)
+            let unfolded = Spacings.unfold(spectra, method: method, discard: 40)
+            #expect(unfolded.method == method && unfolded.description.contains("unfolded by"))
+            let s = unfolded.values
             #expect(abs(Statistics.mean(s) - 1) < 0.03, "\(method)")
             let ks = KolmogorovSmirnov.testSpacings(s, law: GaudinSpacing(beta: 1), replicas: 200, seed: 3)
             #expect(ks.pValue > 0.01, "\(method): D = \(ks.distance), p = \(ks.pValue)")
