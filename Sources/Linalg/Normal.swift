@@ -61,21 +61,31 @@ extension Xoshiro256StarStar {
     mutating func nextNormal(tables t: ZigguratTableView) -> Double {
         while true {
             let bits = next()
-            let idx = Int(bits & 0xFF)
-            let rest = bits >> 8
-            let rabs = (rest >> 1) & 0x000F_FFFF_FFFF_FFFF
-            // The sign bit is random: set it without a branch (a branch here
-            // would be mispredicted half the time).
-            let magnitude = Double(rabs) * t.w[idx]
-            let x = Double(bitPattern: magnitude.bitPattern | (rest << 63))
-            if rabs < t.k[idx] { return x }
-            if let y = slowPath(idx: idx, rabs: rabs, x: x, tables: t) { return y }
+            let (x, accepted) = Xoshiro256StarStar.fastNormal(bits, tables: t)
+            if accepted { return x }
+            if let y = slowPath(bits: bits, x: x, tables: t) { return y }
         }
+    }
+
+    /// The ziggurat's fast path for one 64-bit draw: the candidate x and whether
+    /// it lies in its layer's inner rectangle (then it is the sample).
+    @usableFromInline @inline(__always)
+    static func fastNormal(_ bits: UInt64, tables t: ZigguratTableView) -> (Double, Bool) {
+        let idx = Int(bits & 0xFF)
+        let rest = bits >> 8
+        let rabs = (rest >> 1) & 0x000F_FFFF_FFFF_FFFF
+        // The sign bit is random: set it without a branch (a branch here would be
+        // mispredicted half the time).
+        let magnitude = Double(rabs) * t.w[idx]
+        let x = Double(bitPattern: magnitude.bitPattern | (rest << 63))
+        return (x, rabs < t.k[idx])
     }
 
     /// The 1.2 % of draws that land outside a layer's inner rectangle.
     @usableFromInline
-    mutating func slowPath(idx: Int, rabs: UInt64, x: Double, tables t: ZigguratTableView) -> Double? {
+    mutating func slowPath(bits: UInt64, x: Double, tables t: ZigguratTableView) -> Double? {
+        let idx = Int(bits & 0xFF)
+        let rabs = (bits >> 9) & 0x000F_FFFF_FFFF_FFFF
         if idx == 0 {
             // Tail beyond r: Marsaglia's exact method, 1 − U to avoid log(0).
             while true {
@@ -92,14 +102,48 @@ extension Xoshiro256StarStar {
 
     /// Fills `buffer` with independent N(0, 1) variates.
     public mutating func fillNormals(_ buffer: UnsafeMutableBufferPointer<Double>) {
-        let t = Ziggurat.tablesForInlining
-        for i in buffer.indices { buffer[i] = nextNormal(tables: t) }
+        guard let base = buffer.baseAddress else { return }
+        fillNormals(base, count: buffer.count)
     }
 
     /// Fills `buffer` with independent N(mean, sd²) variates.
     public mutating func fillNormals(_ buffer: UnsafeMutableBufferPointer<Double>, mean: Double, sd: Double) {
+        guard let base = buffer.baseAddress else { return }
+        fillNormals(base, count: buffer.count, sd: sd)
+        if mean != 0 { for i in 0..<buffer.count { base[i] += mean } }
+    }
+
+    /// Writes `count` independent N(0, 1) variates to `out`.
+    ///
+    /// The inner loop holds only the fast path, with no call in it, so the
+    /// generator state and loop counter stay in registers; the rare slow path
+    /// runs in the outer loop. Same variates, in the same order, as `nextNormal()`.
+    public mutating func fillNormals(_ out: UnsafeMutablePointer<Double>, count: Int) {
+        fillNormals(out, count: count, sd: 1)
+    }
+
+    /// Writes `count` independent N(0, sd²) variates to `out`.
+    public mutating func fillNormals(_ out: UnsafeMutablePointer<Double>, count: Int, sd: Double) {
         let t = Ziggurat.tablesForInlining
-        for i in buffer.indices { buffer[i] = mean + sd * nextNormal(tables: t) }
+        // The state lives in four locals whose address is never taken, so they
+        // stay in registers; only the rare slow path builds a generator value.
+        var a = s0, b = s1, c = s2, d = s3
+        var i = 0
+        while i < count {
+            let bits = Xoshiro256StarStar.rotl(b &* 5, 7) &* 9
+            let tt = b << 17
+            c ^= a; d ^= b; b ^= c; a ^= d; c ^= tt; d = Xoshiro256StarStar.rotl(d, 45)
+            let (x, accepted) = Xoshiro256StarStar.fastNormal(bits, tables: t)
+            if accepted {
+                out[i] = sd * x
+                i += 1
+                continue
+            }
+            var g = Xoshiro256StarStar(state: (a, b, c, d))
+            if let y = g.slowPath(bits: bits, x: x, tables: t) { out[i] = sd * y; i += 1 }
+            (a, b, c, d) = (g.s0, g.s1, g.s2, g.s3)
+        }
+        (s0, s1, s2, s3) = (a, b, c, d)
     }
 
     /// `count` independent N(0, 1) variates.

@@ -38,6 +38,11 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
     }
 
+    /// A generator with this exact state (not all zero).
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = state
+    }
+
     /// Generator number `index` of the family of `seed`: run r of an ensemble
     /// seeded with s uses `stream(seed: s, index: r)`, so what a run draws never
     /// depends on which thread runs it or in what order.
