@@ -30,3 +30,27 @@ extension Matrix {
         return a
     }
 }
+
+/// In-place inverses of symmetric positive-definite n×n matrices for hot loops:
+/// `dpotrf` + `dpotri` on the caller's buffer, the triangle mirrored, no
+/// allocation. Not thread-safe; one per thread.
+public final class SPDInverter {
+    public let n: Int
+
+    public init(n: Int) {
+        precondition(n >= 1, "SPDInverter: n must be at least 1")
+        self.n = n
+    }
+
+    /// Replaces the row-major SPD matrix at `a` (upper triangle read) by its inverse.
+    public func invert(_ a: UnsafeMutablePointer<Double>) throws(LinalgError) {
+        guard allFinite(a, count: n * n) else { throw .nonFiniteInput(operation: "SPD inverse") }
+        var uplo: CChar = 76
+        var nn = Int32(n), lda = Int32(n), info: Int32 = 0
+        dpotrf_(&uplo, &nn, a, &lda, &info, 1)
+        if let error = lapackError("dpotrf", info, positive: { .notPositiveDefinite(order: $0) }) { throw error }
+        dpotri_(&uplo, &nn, a, &lda, &info, 1)
+        if let error = lapackError("dpotri", info, positive: { .singular(order: $0) }) { throw error }
+        for i in 0..<n { for j in 0..<i { a[i * n + j] = a[j * n + i] } }
+    }
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Linalg
+
+/// Gaussian–Gaussian RBM learning a free scalar field on a periodic 1-D lattice.
+///
+/// Energy S(φ, h) = ½μ²φᵀφ + hᵀh/(2σ_h²) − φᵀWᵀh with visible φ ∈ ℝⁿ, hidden
+/// h ∈ ℝⁿ, W n×n. Integrating out h gives p(φ) ∝ exp(−½φᵀKφ) with
+/// K = μ²·I − σ_h²·WᵀW: the eigenvalues x of WᵀW map to λ = μ² − σ_h² x.
+///
+/// Target: K_φ = (m² + 2) on the diagonal, −1 between periodic neighbours, with
+/// eigenvalues κ_k = m² + 2 − 2cos(2πk/n) (pairs k, n−k degenerate), so the
+/// target spectrum is x*_k = (μ² − κ_k)/σ_h²; μ² must exceed max κ = m² + 4.
+///
+/// Update (maximum likelihood, exact data term):
+///     W ← W + α·σ_h²·W·(K_φ⁻¹ − Ĉ),  Ĉ = (1/|B|) Σ_b φ_b φ_bᵀ,
+/// where the |B| persistent Gibbs chains (started at φ = 1) each make k sweeps
+/// h | φ ~ N(σ_h² Wφ, σ_h²), then φ | h ~ N(Wᵀh/μ², 1/μ²) before every update.
+/// The finite-|B| estimate Ĉ is the only noise. With `exactGradient`, Ĉ is
+/// replaced by the model covariance (μ² − σ_h² WᵀW)⁻¹ (the |B| → ∞ limit).
+public struct GaussianRBM: LearningModel {
+    public let n: Int
+    public let mu: Double
+    public let mass: Double
+    public let sigmaH: Double
+    public let gibbsSweeps: Int
+    public let initScale: Double
+    public let exactGradient: Bool
+
+    public init(n: Int = 10, mu: Double = 3, mass: Double = 2, sigmaH: Double = 1, gibbsSweeps: Int = 3,
+                initScale: Double = 0.1, exactGradient: Bool = false) throws(ModelError) {
+        guard n >= 2 else { throw ModelError("n must be at least 2, got \(n)") }
+        guard sigmaH > 0 else { throw ModelError("sigma_h must be positive, got \(sigmaH)") }
+        guard gibbsSweeps >= 1 else { throw ModelError("k (Gibbs sweeps) must be at least 1, got \(gibbsSweeps)") }
+        guard initScale >= 0 else { throw ModelError("init must be ≥ 0, got \(initScale)") }
+        let kMax = mass * mass + 4
+        guard mu * mu > kMax else {
+            throw ModelError(
+                "μ² = \(mu * mu) must exceed the largest target kernel eigenvalue m² + 4 = \(kMax): otherwise some target x* = μ² − κ would be ≤ 0 and no W can reach it",
+                suggestion: "use mu > \(String(format: "%.4g", kMax.squareRoot())) (e.g. mu=\(String(format: "%.3g", (kMax.squareRoot() + 0.5).rounded(.up)))) or mass < \(String(format: "%.4g", max(0, mu * mu - 4).squareRoot()))")
+        }
+        self.n = n
+        self.mu = mu
+        self.mass = mass
+        self.sigmaH = sigmaH
+        self.gibbsSweeps = gibbsSweeps
+        self.initScale = initScale
+        self.exactGradient = exactGradient
+    }
+
+    public var kind: ModelKind { .rbm }
+    public var summary: String {
+        "rbm n=\(n) mu=\(mu) mass=\(mass) sigma_h=\(sigmaH) k=\(gibbsSweeps) init=\(initScale)" + (exactGradient ? " gradient=exact" : "")
+    }
+    public var weightRows: Int { n }
+    public var weightCols: Int { n }
+    public var spectrumSize: Int { n }
+    public var variable: SpectrumVariable { .squaredSingularValues }
+
+    /// κ_k = m² + 2 − 2cos(2πk/n), k = 0 … n−1.
+    public var kappa: [Double] { (0..<n).map { mass * mass + 2 - 2 * cos(2 * .pi * Double($0) / Double(n)) } }
+
+    /// Target kernel eigenvalues sorted to match the ascending targets x*.
+    public var targetKappa: [Double] { kappa.sorted(by: >) }
+
+    public var target: TargetSpectrum { TargetSpectrum(values: kappa.map { (mu * mu - $0) / (sigmaH * sigmaH) }, relativeTolerance: 1e-9) }
+
+    /// The target kernel K_φ (periodic lattice Laplacian plus m²).
+    public var targetKernel: Matrix {
+        var k = Matrix(rows: n, cols: n)
+        for i in 0..<n {
+            k[i, i] += mass * mass + 2
+            k[i, (i + 1) % n] -= 1
+            k[i, (i + n - 1) % n] -= 1
+        }
+        return k
+    }
+
+    /// Leading-order theory at small α/|B| (science.md): σ_x² ≈ 2(α/|B|)x*, and
+    /// for a degenerate pair ⟨S⟩ = √π σ ≈ √(2π)·√((α/|B|)x*); relaxation rate
+    /// 2x*/κ² per unit t = α·step. Good to ≈ 15 %: the measured slope falls and
+    /// the pair means shift away from x* as α/|B| grows.
+    public func predictions(lr: Double, batch: Int, steps: Int) -> [Prediction] {
+        let r = lr / Double(batch)
+        var p = [Prediction("lr_over_batch", r, "α/|B|, the noise strength per unit learning time")]
+        let x = target.values, kap = targetKappa
+        for block in target.blocks {
+            let xs = x[block[0]]
+            p.append(Prediction("x_target\(block)", xs, "x* = (μ² − κ)/σ_h² with κ = \(String(format: "%.4f", kap[block[0]]))"))
+            p.append(Prediction("scale\(block)", (r * xs).squareRoot(), "√((α/|B|)·x*), the collapse variable"))
+            p.append(Prediction("S_mean\(block)", (2 * Double.pi * r * xs).squareRoot(), "⟨S⟩ ≈ √(2π)·√((α/|B|)x*), leading order in α/|B|"))
+        }
+        let slowest = zip(x, kap).map { $1 * $1 / (2 * $0 * lr) }.max() ?? 0
+        p.append(Prediction("relaxation_steps", slowest, "κ²/(2x*α) steps for the slowest mode (growth from small W takes longer)"))
+        return p
+    }
+
+    public func validate(lr: Double, batch: Int) throws(ModelError) {
+        guard lr > 0 && lr < 1 else {
+            throw ModelError("lr = \(lr) is outside (0, 1) for the RBM", suggestion: "the paper uses lr between 0.001 and 0.1")
+        }
+    }
+
+    public func workspaceBytes(batch: Int) -> Int { 8 * (8 * n * n + 4 * batch * n) }
+    public func sharedBytes(batch: Int) -> Int { 8 * n * n }
+
+    public func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession {
+        let inverse = (try? targetKernel.inverseSPD()) ?? Matrix.identity(n)
+        return RBMSession(model: self, lr: lr, batch: batch, targetInverse: inverse.elements)
+    }
+}
+
+final class RBMSession: TrainingSession, @unchecked Sendable {
+    let model: GaussianRBM
+    let lr: Double
+    let batch: Int
+    let targetInverse: [Double]
+
+    init(model: GaussianRBM, lr: Double, batch: Int, targetInverse: [Double]) {
+        self.model = model
+        self.lr = lr
+        self.batch = batch
+        self.targetInverse = targetInverse
+    }
+
+    func makeWorker() -> any ModelWorker { RBMWorker(session: self) }
+}
+
+/// One thread's RBM state. Buffers: W, σ_h²·Wᵀ and W/μ² (row stride `ld`),
+/// chains Φ (|B|×n, one chain per row, stride `ld`), hidden H, Ĉ, the gradient
+/// product. For n ≤ 16 the stride is 16 and the chain products use the SIMD16
+/// kernel (a `dgemm` call costs more than the arithmetic there); padding
+/// columns of the weight copies stay zero.
+final class RBMWorker: ModelWorker {
+    let n: Int, ld: Int, batch: Int, sweeps: Int
+    let lr: Double, mu2: Double, sigmaH: Double, sigmaH2: Double
+    let exact: Bool
+    let initScale: Double
+    let kInverse: [Double]
+    var w: [Double], wtScaled: [Double], wScaled: [Double]
+    var phi: [Double], hidden: [Double]
+    var c: [Double], grad: [Double]
+    let svd: SingularValueSolver
+    let inverter: SPDInverter
+    var singular: [Double]
+
+    init(session: RBMSession) {
+        let m = session.model
+        n = m.n; batch = session.batch; sweeps = m.gibbsSweeps
+        ld = m.n <= 16 ? 16 : m.n
+        lr = session.lr; mu2 = m.mu * m.mu; sigmaH = m.sigmaH; sigmaH2 = m.sigmaH * m.sigmaH
+        exact = m.exactGradient
+        initScale = m.initScale
+        kInverse = session.targetInverse
+        w = [Double](repeating: 0, count: n * n)
+        c = w; grad = w
+        wtScaled = [Double](repeating: 0, count: n * ld)
+        wScaled = wtScaled
+        phi = [Double](repeating: 0, count: batch * ld)
+        hidden = phi
+        svd = SingularValueSolver(rows: n, cols: n)
+        inverter = SPDInverter(n: n)
+        singular = [Double](repeating: 0, count: n)
+    }
+
+    func begin(run: Int, rng: inout Xoshiro256StarStar) {
+        w.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * n, sd: initScale) }
+        for b in 0..<batch { for i in 0..<n { phi[b * ld + i] = 1 } }  // chains start at φ = 1
+    }
+
+    /// Fills the first n columns of each of `rows` rows (stride ld) with N(0, sd²).
+    @inline(__always)
+    func fillNoise(_ p: UnsafeMutablePointer<Double>, rows: Int, sd: Double, rng: inout Xoshiro256StarStar) {
+        if ld == n {
+            rng.fillNormals(p, count: rows * n, sd: sd)
+        } else {
+            for r in 0..<rows { rng.fillNormals(p + r * ld, count: n, sd: sd) }
+        }
+    }
+
+    func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int {
+        var done = 0
+        let n = self.n, ld = self.ld, nn = n * n, b = batch
+        let invMu = 1 / mu2.squareRoot(), invMu2 = 1 / mu2, step = lr * sigmaH2, invB = 1 / Double(b)
+        w.withUnsafeMutableBufferPointer { pw in
+        wtScaled.withUnsafeMutableBufferPointer { pwt in
+        wScaled.withUnsafeMutableBufferPointer { pws in
+        phi.withUnsafeMutableBufferPointer { pphi in
+        hidden.withUnsafeMutableBufferPointer { ph in
+        c.withUnsafeMutableBufferPointer { pc in
+        grad.withUnsafeMutableBufferPointer { pg in
+        kInverse.withUnsafeBufferPointer { pk in
+            let W = pw.baseAddress!, WT = pwt.baseAddress!, WS = pws.baseAddress!
+            let PHI = pphi.baseAddress!, H = ph.baseAddress!, C = pc.baseAddress!, G = pg.baseAddress!, KI = pk.baseAddress!
+            for _ in 0..<count {
+                if cancel.isCancelled { return }
+                if exact {
+                    // Ĉ = (μ² − σ_h² WᵀW)⁻¹, the |B| → ∞ limit.
+                    Products.gram(W, rows: n, cols: n, lda: n, scale: -sigmaH2, into: C)
+                    for i in 0..<n { C[i * n + i] += mu2 }
+                    do { try inverter.invert(C) } catch { W[0] = .nan; done += 1; return }
+                } else if ld == 16 {
+                    // n ≤ 16: scaled weight copies at stride 16 for the SIMD16 kernel.
+                    for i in 0..<n { for j in 0..<n { WT[j * ld + i] = sigmaH2 * W[i * n + j]; WS[i * ld + j] = invMu2 * W[i * n + j] } }
+                    for _ in 0..<sweeps {
+                        // H = σ_h² Φ Wᵀ + σ_h ξ;  Φ = H W/μ² + ξ'/μ   (rows are chains)
+                        fillNoise(H, rows: b, sd: sigmaH, rng: &rng)
+                        Products.multiplyStride16(PHI, WT, into: H, m: b, k: n, accumulate: true)
+                        fillNoise(PHI, rows: b, sd: invMu, rng: &rng)
+                        Products.multiplyStride16(H, WS, into: PHI, m: b, k: n, accumulate: true)
+                    }
+                    Products.gram(PHI, rows: b, cols: n, lda: ld, scale: invB, into: C)
+                } else {
+                    // Larger n: dgemm with the transpose and the scales folded in.
+                    for _ in 0..<sweeps {
+                        rng.fillNormals(H, count: b * n, sd: sigmaH)
+                        Products.gemm(transposeB: true, m: b, n: n, k: n, alpha: sigmaH2, PHI, lda: n, W, ldb: n, beta: 1, into: H, ldc: n)
+                        rng.fillNormals(PHI, count: b * n, sd: invMu)
+                        Products.gemm(m: b, n: n, k: n, alpha: invMu2, H, lda: n, W, ldb: n, beta: 1, into: PHI, ldc: n)
+                    }
+                    Products.gram(PHI, rows: b, cols: n, lda: n, scale: invB, into: C)
+                }
+                // W ← W + α σ_h² W (K_φ⁻¹ − Ĉ)
+                for i in 0..<nn { C[i] = KI[i] - C[i] }
+                Products.multiply(W, C, into: G, m: n, n: n, k: n)
+                for i in 0..<nn { W[i] += step * G[i] }
+                done += 1
+            }
+        }}}}}}}}
+        return done
+    }
+
+    func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool {
+        w.withUnsafeBufferPointer { pw in
+            singular.withUnsafeMutableBufferPointer { ps -> Bool in
+                do { try svd.solve(pw.baseAddress!, values: ps.baseAddress!) } catch { return false }
+                for i in 0..<n { out[i] = ps[n - 1 - i] * ps[n - 1 - i] }  // x = s², ascending
+                return true
+            }
+        }
+    }
+
+    func weights(into out: UnsafeMutablePointer<Double>) {
+        w.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
+    }
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Linalg
+
+/// The learning models dyson can train.
+public enum ModelKind: String, Sendable, CaseIterable, Codable {
+    /// Linear teacher–student regression.
+    case ts
+    /// Gaussian restricted Boltzmann machine with a free-field target.
+    case rbm
+    /// Reference Dyson Brownian motion (GOE Ornstein–Uhlenbeck process).
+    case dbm
+}
+
+/// Which numbers a model's spectrum holds.
+public enum SpectrumVariable: String, Sendable, Codable {
+    /// Singular values s of W (teacher–student: at convergence the student is
+    /// symmetric and these are its eigenvalues; the paper's spacings S are of s).
+    case singularValues = "s"
+    /// x = s², the eigenvalues of X = WᵀW (RBM).
+    case squaredSingularValues = "x"
+    /// Eigenvalues of the symmetric matrix H (reference DBM).
+    case eigenvalues = "λ"
+
+    public var description: String {
+        switch self {
+        case .singularValues: return "singular values s of W"
+        case .squaredSingularValues: return "eigenvalues x = s² of WᵀW"
+        case .eigenvalues: return "eigenvalues λ of H"
+        }
+    }
+}
+
+/// What training should converge to: the target values of the spectrum
+/// (ascending, same variable as the spectrum) and which indices the loss
+/// makes degenerate.
+public struct TargetSpectrum: Sendable, Equatable, Codable {
+    public let values: [Double]
+    /// Groups of ≥ 2 consecutive indices whose targets coincide (pairs, blocks).
+    public let blocks: [[Int]]
+
+    public init(values: [Double], relativeTolerance: Double = 1e-9) {
+        let sorted = values.sorted()
+        self.values = sorted
+        var blocks = [[Int]](), current = [0]
+        for i in 1..<max(1, sorted.count) {
+            if abs(sorted[i] - sorted[i - 1]) <= relativeTolerance * max(1, abs(sorted[i])) {
+                current.append(i)
+            } else {
+                if current.count >= 2 { blocks.append(current) }
+                current = [i]
+            }
+        }
+        if current.count >= 2 && sorted.count >= 2 { blocks.append(current) }
+        self.blocks = blocks
+    }
+}
+
+/// A theory prediction for the current parameters, with the formula it came from.
+public struct Prediction: Sendable, Equatable, Codable {
+    /// A short identifier, e.g. "sigma" or "S_mean[4,5]".
+    public let key: String
+    public let value: Double
+    /// What it is and where it comes from, for the note.
+    public let meaning: String
+
+    public init(_ key: String, _ value: Double, _ meaning: String) {
+        self.key = key
+        self.value = value
+        self.meaning = meaning
+    }
+}
+
+/// A model that cannot be built with the parameters given.
+public struct ModelError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    /// What would work instead.
+    public let suggestion: String?
+
+    public init(_ message: String, suggestion: String? = nil) {
+        self.message = message
+        self.suggestion = suggestion
+    }
+
+    public var description: String { suggestion.map { "\(message); \($0)" } ?? message }
+}
+
+/// A learning model: its parameters, theory, and a factory for the per-training
+/// state that the trainer drives.
+public protocol LearningModel: Sendable {
+    var kind: ModelKind { get }
+    /// One line with every parameter, e.g. "rbm n=10 mu=3 mass=2 sigma_h=1 k=3 init=0.1".
+    var summary: String { get }
+    /// Shape of the weight matrix.
+    var weightRows: Int { get }
+    var weightCols: Int { get }
+    /// Number of values in one spectrum.
+    var spectrumSize: Int { get }
+    var variable: SpectrumVariable { get }
+    var target: TargetSpectrum { get }
+
+    /// Theory of science.md for these training settings (leading order where stated).
+    func predictions(lr: Double, batch: Int, steps: Int) -> [Prediction]
+
+    /// Rejects settings the model cannot train (e.g. an unstable learning rate).
+    func validate(lr: Double, batch: Int) throws(ModelError)
+
+    /// Bytes one worker needs, and bytes shared by all workers, for a training.
+    func workspaceBytes(batch: Int) -> Int
+    func sharedBytes(batch: Int) -> Int
+
+    /// Builds what all runs of one training share (teacher, data, target kernel).
+    /// Randomness here must come only from `seed` (never from run streams).
+    func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession
+}
+
+/// What all runs of one training share; makes one worker per thread.
+public protocol TrainingSession: Sendable {
+    func makeWorker() -> any ModelWorker
+}
+
+/// One thread's state for training runs of a model, reused from run to run.
+/// Its step allocates nothing.
+public protocol ModelWorker: AnyObject {
+    /// Prepares run `run` (initial weights, chains, per-run noise and data), drawing
+    /// only from `rng`, the run's own stream.
+    func begin(run: Int, rng: inout Xoshiro256StarStar)
+    /// Performs SGD steps first ..< first + count, polling `cancel` before each.
+    /// Returns the number of steps done.
+    func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int
+    /// Writes the current spectrum (ascending) to `out`; false if the weights are
+    /// not finite or the spectrum cannot be computed.
+    func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool
+    /// Writes the weight matrix, row-major.
+    func weights(into out: UnsafeMutablePointer<Double>)
+}
+
+/// Settings shared by all streams: a training's shared randomness (teacher, data)
+/// comes from `shared(seed:purpose:)`, run r's from `Xoshiro256StarStar.stream(seed:index: r)`.
+public enum Streams {
+    public static func shared(seed: UInt64, purpose: UInt64) -> Xoshiro256StarStar {
+        Xoshiro256StarStar.stream(seed: SplitMix64.mix(seed ^ 0x5EED_0F5E_771E_D000), index: purpose)
+    }
+}
+
+/// Squared singular values (ascending) helpers shared by the models.
+enum SpectrumKernels {
+    /// Singular values of a 2×2 matrix [[a, b], [c, d]], ascending, in closed form:
+    /// s₁² = (S + √(S² − 4D²))/2 with S = a² + b² + c² + d², D = ad − bc, and
+    /// s₂ = |D|/s₁ (no cancellation for small s₂).
+    @inline(__always)
+    static func singularValues2x2(_ m: UnsafePointer<Double>) -> (Double, Double) {
+        let a = m[0], b = m[1], c = m[2], d = m[3]
+        let s = a * a + b * b + c * c + d * d
+        let det = a * d - b * c
+        let disc = max(0, (s - 2 * det) * (s + 2 * det))
+        let big = (0.5 * (s + disc.squareRoot())).squareRoot()
+        let small = big > 0 ? abs(det) / big : 0
+        return (small, big)
+    }
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Linalg
+
+/// Linear teacher–student regression, as in the paper's released code.
+///
+/// Teacher W_t = O·diag(t)·Oᵀ with O Haar-random; inputs x ~ N(0, I_n), labels
+/// y = W_t x; n_data = batches·|B| samples in fixed mini-batches, batch j =
+/// samples j|B| … (j+1)|B|−1, visited in order every epoch. The student W_s
+/// (n×n, unconstrained) starts i.i.d. N(0, init²) and follows plain SGD
+///
+///     W_s ← W_s + α · mean_{d∈B} [ (W_t − W_s) x_d x_dᵀ + a_d ],
+///
+/// where a_d is a symmetric GOE-like noise matrix per sample (off-diagonal
+/// N(0, ε²), diagonal N(0, 2ε²)), drawn once per run and reused every epoch.
+///
+/// Only the batch mean ā_j = mean_{d∈B_j} a_d ever enters the update, so ā_j is
+/// drawn directly (off-diagonal N(0, ε²/|B|), diagonal N(0, 2ε²/|B|)): the same
+/// distribution with |B| times fewer normals, still fixed per run and batch.
+///
+/// Data are shared by all runs of a training (the paper's choice; runs are
+/// then correlated through the data) or drawn afresh for every run.
+public struct TeacherStudent: LearningModel {
+    public let n: Int
+    /// Teacher spectrum t₁ … tₙ (default all 2: W_t = 2·I, fully degenerate).
+    public let teacher: [Double]
+    /// ε: the injected noise has strength A = ε².
+    public let noise: Double
+    public let initScale: Double
+    public let batchesPerEpoch: Int
+    public let sharedData: Bool
+
+    public init(n: Int = 2, teacher: [Double]? = nil, noise: Double = 0.1, initScale: Double = 0.1,
+                batchesPerEpoch: Int = 500, sharedData: Bool = true) throws(ModelError) {
+        guard n >= 1 else { throw ModelError("n must be at least 1, got \(n)") }
+        let t = teacher ?? Array(repeating: 2, count: n)
+        if t.count == 1 && n > 1 {
+            self.teacher = Array(repeating: t[0], count: n)
+        } else {
+            guard t.count == n else {
+                throw ModelError("the teacher spectrum has \(t.count) values but n = \(n)",
+                                 suggestion: "give n values, or one value for a degenerate teacher (teacher=2)")
+            }
+            self.teacher = t
+        }
+        guard noise >= 0 && noise.isFinite else { throw ModelError("noise must be ≥ 0, got \(noise)") }
+        guard initScale >= 0 && initScale.isFinite else { throw ModelError("init must be ≥ 0, got \(initScale)") }
+        guard batchesPerEpoch >= 1 else { throw ModelError("batches must be at least 1, got \(batchesPerEpoch)") }
+        self.n = n
+        self.noise = noise
+        self.initScale = initScale
+        self.batchesPerEpoch = batchesPerEpoch
+        self.sharedData = sharedData
+    }
+
+    public var kind: ModelKind { .ts }
+    public var summary: String {
+        let t = Set(teacher).count == 1 ? "\(teacher[0])" : teacher.map { "\($0)" }.joined(separator: ",")
+        return "ts n=\(n) teacher=\(t) noise=\(noise) init=\(initScale) batches=\(batchesPerEpoch) data=\(sharedData ? "shared" : "fresh")"
+    }
+    public var weightRows: Int { n }
+    public var weightCols: Int { n }
+    public var spectrumSize: Int { n }
+    public var variable: SpectrumVariable { .singularValues }
+    public var target: TargetSpectrum { TargetSpectrum(values: teacher.map(abs)) }
+
+    /// Second-moment recursion of δW = W_s − W_t with fresh data each step
+    /// (science.md): with A = ε²,
+    ///   D₁ = 2α − α²(1 + 1/|B|),  Dₙ = 2α − α²(1 + (n+1)/|B|),
+    ///   T = α²(n+1)(A/|B|)/Dₙ,  σ² = α²(2A/|B| + T/|B|)/D₁,  v_o = σ²/2.
+    /// The recursion does not involve W_t, so σ holds for any teacher; ⟨S⟩ = √π σ
+    /// and the semicircle radius 2√(g v_o) apply to degenerate blocks of size g.
+    public struct Theory: Sendable, Equatable {
+        public let d1, dn, rowVariance, sigma, offDiagonalVariance, simpleSigma: Double
+        public var stable: Bool { dn > 0 && d1 > 0 }
+    }
+
+    public func theory(lr a: Double, batch: Int) -> Theory {
+        let b = Double(batch), A = noise * noise, nn = Double(n)
+        let d1 = 2 * a - a * a * (1 + 1 / b)
+        let dn = 2 * a - a * a * (1 + (nn + 1) / b)
+        let t = a * a * (nn + 1) * (A / b) / dn
+        let s2 = a * a * (2 * A / b + t / b) / d1
+        return Theory(d1: d1, dn: dn, rowVariance: t, sigma: s2.squareRoot(), offDiagonalVariance: s2 / 2,
+                      simpleSigma: (a * A / b * 2 / (2 - a)).squareRoot())
+    }
+
+    public func predictions(lr: Double, batch: Int, steps: Int) -> [Prediction] {
+        let th = theory(lr: lr, batch: batch)
+        var p = [
+            Prediction("sigma", th.sigma, "σ = √var(δW_ii), second-moment recursion, fresh data (science.md)"),
+            Prediction("sigma_simple", th.simpleSigma, "σ ≈ √((αA/|B|)·2/(2−α)), the (n+1)/|B| → 0 limit"),
+            Prediction("v_offdiag", th.offDiagonalVariance, "v_o = σ²/2, off-diagonal variance of the symmetric part"),
+            Prediction("scale", (lr * noise * noise / Double(batch)).squareRoot(), "√(αA/|B|), the collapse variable"),
+        ]
+        for block in target.blocks {
+            let g = block.count
+            if g == 2 {
+                p.append(Prediction("S_mean\(block)", Double.pi.squareRoot() * th.sigma, "⟨S⟩ = √π σ for the degenerate pair \(block)"))
+            } else {
+                p.append(Prediction("radius\(block)", 2 * (Double(g) * th.offDiagonalVariance).squareRoot(),
+                                    "semicircle radius 2√(g v_o), block of g = \(g)"))
+            }
+        }
+        return p
+    }
+
+    public func validate(lr: Double, batch: Int) throws(ModelError) {
+        let th = theory(lr: lr, batch: batch)
+        guard th.stable else {
+            throw ModelError(
+                "SGD is unstable at lr=\(lr), batch=\(batch): Dₙ = 2α − α²(1 + (n+1)/|B|) = \(th.dn) ≤ 0",
+                suggestion: "use lr < \(String(format: "%.3g", 2 / (1 + Double(n + 1) / Double(batch)))) or a larger batch")
+        }
+    }
+
+    public func workspaceBytes(batch: Int) -> Int {
+        // W, temporaries, ā table; C and P tables too when data are per run.
+        8 * (4 * n * n + batchesPerEpoch * n * n * (sharedData ? 1 : 3) + batch * n)
+    }
+
+    public func sharedBytes(batch: Int) -> Int {
+        8 * (n * n + (sharedData ? 2 * batchesPerEpoch * n * n : 0))
+    }
+
+    public func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession {
+        var teacherStream = Streams.shared(seed: seed, purpose: 1)
+        let o = RandomMatrices.haarOrthogonal(n: n, using: &teacherStream)
+        let wt = o * Matrix.diagonal(teacher) * o.transposed
+        var tables: DataTables?
+        if sharedData {
+            var dataStream = Streams.shared(seed: seed, purpose: 2)
+            tables = DataTables(teacher: wt, batch: batch, batches: batchesPerEpoch, rng: &dataStream)
+        }
+        return TeacherStudentSession(model: self, lr: lr, batch: batch, teacherWeights: wt, sharedTables: tables)
+    }
+}
+
+/// Per-batch input second moments C_j = X_jᵀX_j/|B| and P_j = W_t C_j (the
+/// teacher's part of the gradient), n×n each, for all batches of an epoch.
+struct DataTables: @unchecked Sendable {
+    var c: [Double]
+    var p: [Double]
+
+    init(teacher: Matrix, batch: Int, batches: Int, rng: inout Xoshiro256StarStar) {
+        let n = teacher.rows
+        c = [Double](repeating: 0, count: batches * n * n)
+        p = c
+        var x = [Double](repeating: 0, count: batch * n)
+        DataTables.fill(c: &c, p: &p, x: &x, teacher: teacher.elements, n: n, batch: batch, batches: batches, rng: &rng)
+    }
+
+    /// Draws each batch's inputs and fills the tables in place.
+    static func fill(c: inout [Double], p: inout [Double], x: inout [Double], teacher: [Double],
+                     n: Int, batch: Int, batches: Int, rng: inout Xoshiro256StarStar) {
+        let scale = 1 / Double(batch)
+        c.withUnsafeMutableBufferPointer { pc in
+            p.withUnsafeMutableBufferPointer { pp in
+                x.withUnsafeMutableBufferPointer { px in
+                    teacher.withUnsafeBufferPointer { pt in
+                        for j in 0..<batches {
+                            rng.fillNormals(px.baseAddress!, count: batch * n)
+                            let cj = pc.baseAddress! + j * n * n
+                            for i in 0..<(n * n) { cj[i] = 0 }
+                            for b in 0..<batch {
+                                let xb = px.baseAddress! + b * n
+                                for i in 0..<n { for k in 0..<n { cj[i * n + k] += xb[i] * xb[k] } }
+                            }
+                            for i in 0..<(n * n) { cj[i] *= scale }
+                            Products.multiply(pt.baseAddress!, cj, into: pp.baseAddress! + j * n * n, m: n, n: n, k: n)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+final class TeacherStudentSession: TrainingSession, @unchecked Sendable {
+    let model: TeacherStudent
+    let lr: Double
+    let batch: Int
+    let teacherWeights: Matrix
+    let sharedTables: DataTables?
+
+    init(model: TeacherStudent, lr: Double, batch: Int, teacherWeights: Matrix, sharedTables: DataTables?) {
+        self.model = model
+        self.lr = lr
+        self.batch = batch
+        self.teacherWeights = teacherWeights
+        self.sharedTables = sharedTables
+    }
+
+    func makeWorker() -> any ModelWorker { TeacherStudentWorker(session: self) }
+}
+
+final class TeacherStudentWorker: ModelWorker {
+    let session: TeacherStudentSession
+    let n: Int, batches: Int, batch: Int, lr: Double
+    var w: [Double]
+    var product: [Double]
+    /// ā_j for every batch j of this run (full symmetric n×n each).
+    var noiseTable: [Double]
+    /// This run's own data tables when data are fresh per run.
+    var ownC: [Double], ownP: [Double], inputs: [Double]
+    let svd: SingularValueSolver?
+    var singular: [Double]
+
+    init(session: TeacherStudentSession) {
+        self.session = session
+        let m = session.model
+        n = m.n; batches = m.batchesPerEpoch; batch = session.batch; lr = session.lr
+        w = [Double](repeating: 0, count: n * n)
+        product = w
+        noiseTable = [Double](repeating: 0, count: batches * n * n)
+        let own = m.sharedData ? 0 : batches * n * n
+        ownC = [Double](repeating: 0, count: own)
+        ownP = ownC
+        inputs = [Double](repeating: 0, count: m.sharedData ? 0 : batch * n)
+        svd = n > 2 ? SingularValueSolver(rows: n, cols: n) : nil
+        singular = [Double](repeating: 0, count: n)
+    }
+
+    func begin(run: Int, rng: inout Xoshiro256StarStar) {
+        let m = session.model
+        w.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * n, sd: m.initScale) }
+        let sdOff = m.noise / Double(batch).squareRoot(), sdDiag = sdOff * 2.0.squareRoot()
+        noiseTable.withUnsafeMutableBufferPointer { p in
+            for j in 0..<batches {
+                RandomMatrices.fillGOE(p.baseAddress! + j * n * n, n: n, sdOffDiagonal: sdOff, sdDiagonal: sdDiag, using: &rng)
+            }
+        }
+        if !m.sharedData {
+            DataTables.fill(c: &ownC, p: &ownP, x: &inputs, teacher: session.teacherWeights.elements,
+                            n: n, batch: batch, batches: batches, rng: &rng)
+        }
+    }
+
+    func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int {
+        let shared = session.sharedTables
+        let cTable = shared?.c ?? ownC, pTable = shared?.p ?? ownP
+        let nn = n * n, alpha = lr
+        var done = 0
+        cTable.withUnsafeBufferPointer { pc in
+            pTable.withUnsafeBufferPointer { pp in
+                noiseTable.withUnsafeBufferPointer { pa in
+                    w.withUnsafeMutableBufferPointer { pw in
+                        product.withUnsafeMutableBufferPointer { pt in
+                            let W = pw.baseAddress!, T = pt.baseAddress!
+                            for step in first..<(first + count) {
+                                if cancel.isCancelled { return }
+                                let j = step % batches
+                                let C = pc.baseAddress! + j * nn, P = pp.baseAddress! + j * nn, A = pa.baseAddress! + j * nn
+                                // W ← W + α (W_t C_j + ā_j − W C_j)
+                                Products.multiply(W, C, into: T, m: n, n: n, k: n)
+                                for i in 0..<nn { W[i] += alpha * (P[i] + A[i] - T[i]) }
+                                done += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return done
+    }
+
+    func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool {
+        w.withUnsafeBufferPointer { pw -> Bool in
+            let p = pw.baseAddress!
+            if n == 1 { out[0] = abs(p[0]); return p[0].isFinite }
+            if n == 2 {
+                let (a, b) = SpectrumKernels.singularValues2x2(p)
+                out[0] = a; out[1] = b
+                return a.isFinite && b.isFinite
+            }
+            return singular.withUnsafeMutableBufferPointer { ps -> Bool in
+                do { try svd!.solve(p, values: ps.baseAddress!) } catch { return false }
+                for i in 0..<n { out[i] = ps[n - 1 - i] }  // ascending
+                return true
+            }
+        }
+    }
+
+    func weights(into out: UnsafeMutablePointer<Double>) {
+        w.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
+    }
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Dispatch
+import Foundation
+import Linalg
+import RMT
+import Synchronization
+
+/// How to train: plain SGD with learning rate α and batch size |B| for `steps`
+/// updates, on an ensemble of `runs` independent runs.
+public struct TrainingConfig: Sendable, Equatable, Codable {
+    public var lr: Double
+    public var batch: Int
+    public var steps: Int
+    public var runs: Int
+    /// Run r draws only from `Xoshiro256StarStar.stream(seed: seed, index: r)`.
+    public var seed: UInt64
+    /// Snapshot interval in steps; nil → steps/50 (at least 1).
+    public var every: Int?
+    /// Worker threads; nil → all cores. Results do not depend on it.
+    public var threads: Int?
+    /// A training whose estimated memory exceeds this many bytes is refused.
+    public var memoryBudget: Int
+
+    public static let defaultMemoryBudget = 4 << 30
+
+    public init(lr: Double, batch: Int, steps: Int, runs: Int = 1, seed: UInt64 = 1, every: Int? = nil,
+                threads: Int? = nil, memoryBudget: Int = TrainingConfig.defaultMemoryBudget) {
+        self.lr = lr
+        self.batch = batch
+        self.steps = steps
+        self.runs = runs
+        self.seed = seed
+        self.every = every
+        self.threads = threads
+        self.memoryBudget = memoryBudget
+    }
+
+    /// The snapshot interval actually used.
+    public var snapshotInterval: Int { min(max(1, every ?? steps / 50), max(1, steps)) }
+
+    /// Steps at which spectra are recorded: 0, every, 2·every, …, and the last step.
+    public var snapshotSteps: [Int] {
+        var s = Array(stride(from: 0, through: steps, by: snapshotInterval))
+        if s.last != steps { s.append(steps) }
+        return s
+    }
+}
+
+/// Why a training could not start.
+public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidSetting(String)
+    case model(ModelError)
+    /// The estimate and the budget in bytes, and what would fit.
+    case memory(estimate: Int, budget: Int, suggestion: String)
+
+    public var description: String {
+        switch self {
+        case .invalidSetting(let s): return s
+        case .model(let e): return e.description
+        case .memory(let e, let b, let s):
+            return "this training needs about \(Self.bytes(e)) of memory, more than the budget of \(Self.bytes(b)); \(s)"
+        }
+    }
+
+    static func bytes(_ b: Int) -> String {
+        let d = Double(b)
+        if b >= 1 << 30 { return String(format: "%.1f GB", d / 1073741824) }
+        if b >= 1 << 20 { return String(format: "%.1f MB", d / 1048576) }
+        return String(format: "%.0f kB", d / 1024)
+    }
+}
+
+/// How far a training has got.
+public struct TrainingProgress: Sendable, Equatable {
+    /// Run-steps done and in total (runs × steps).
+    public let done: Int
+    public let total: Int
+    public let elapsed: Double
+    /// Seconds left at the current rate (nil before any step is done).
+    public var remaining: Double? {
+        done > 0 ? elapsed * Double(total - done) / Double(done) : nil
+    }
+    public var fraction: Double { total > 0 ? Double(done) / Double(total) : 1 }
+}
+
+/// The outcome of a training: every kept run's spectrum at every snapshot and
+/// its final weights, with what was dropped and whether it was cancelled.
+public struct TrainingResult: Sendable {
+    public let kind: ModelKind
+    public let modelSummary: String
+    public let variable: SpectrumVariable
+    public let target: TargetSpectrum
+    public let predictions: [Prediction]
+    public let config: TrainingConfig
+    public let spectrumSize: Int
+    public let weightRows: Int
+    public let weightCols: Int
+    public let snapshotSteps: [Int]
+    /// Indices of the runs kept, ascending.
+    public let runIndices: [Int]
+    /// Runs dropped because their weights went non-finite.
+    public let droppedRuns: [Int]
+    /// spectra[(s · runs.count + r) · n + i]: level i of kept run r at snapshot s.
+    public let spectra: [Double]
+    /// finalWeights[r · rows · cols + …]: kept run r's weights when it ended.
+    public let finalWeights: [Double]
+    /// True if training was stopped early; then `completedSteps` < config.steps.
+    public let cancelled: Bool
+    /// Steps every kept run completed.
+    public let completedSteps: Int
+    public let seconds: Double
+    public let threads: Int
+
+    public var runCount: Int { runIndices.count }
+
+    /// Spectra of all kept runs at snapshot s.
+    public func spectra(atSnapshot s: Int) -> [[Double]] {
+        let n = spectrumSize, r = runCount
+        return (0..<r).map { Array(spectra[((s * r) + $0) * n..<((s * r) + $0 + 1) * n]) }
+    }
+
+    /// Spectra at the last snapshot.
+    public var finalSpectra: [[Double]] { snapshotSteps.isEmpty ? [] : spectra(atSnapshot: snapshotSteps.count - 1) }
+
+    /// Kept run r's level-i trajectory over the snapshots.
+    public func trajectory(run r: Int, level i: Int) -> [Double] {
+        (0..<snapshotSteps.count).map { spectra[($0 * runCount + r) * spectrumSize + i] }
+    }
+
+    /// The final weight matrix of kept run r.
+    public func weights(run r: Int) -> Matrix {
+        let size = weightRows * weightCols
+        return Matrix(rows: weightRows, cols: weightCols, elements: Array(finalWeights[r * size..<(r + 1) * size]))
+    }
+
+    /// Trajectory sampling: every snapshot at step ≥ `burnIn` of every run, run
+    /// after run (so a blocked jackknife keeps each run's correlated samples
+    /// together).
+    public func samples(fromStep burnIn: Int) -> [[Double]] {
+        let first = snapshotSteps.firstIndex { $0 >= burnIn } ?? snapshotSteps.count
+        var out = [[Double]]()
+        for r in 0..<runCount {
+            for s in first..<snapshotSteps.count {
+                out.append(Array(spectra[(s * runCount + r) * spectrumSize..<(s * runCount + r + 1) * spectrumSize]))
+            }
+        }
+        return out
+    }
+
+    /// Integrated autocorrelation time, in snapshot intervals, of `observable`
+    /// along each run after `burnIn`, averaged over runs (error: spread over
+    /// runs / √runs). Samples one interval apart are nearly independent when
+    /// it is ≲ 0.5; the effective number of samples is N/(2τ).
+    public func autocorrelationTime(fromStep burnIn: Int, observable: ([Double]) -> Double) -> Estimate {
+        let first = snapshotSteps.firstIndex { $0 >= burnIn } ?? snapshotSteps.count
+        var taus = [Double]()
+        for r in 0..<runCount {
+            let series = (first..<snapshotSteps.count).map { s in
+                observable(Array(spectra[(s * runCount + r) * spectrumSize..<(s * runCount + r + 1) * spectrumSize]))
+            }
+            if series.count >= 8 { taus.append(Statistics.integratedAutocorrelationTime(series).value) }
+        }
+        guard !taus.isEmpty else { return Estimate(value: .nan, error: nil, sampleSize: 0, method: "τ_int: too few samples per run") }
+        let m = Statistics.mean(taus)
+        let err = taus.count > 1 ? (Statistics.variance(taus) / Double(taus.count)).squareRoot() : nil
+        return Estimate(value: m, error: err, sampleSize: taus.count * (snapshotSteps.count - first),
+                        method: "τ_int per run (automatic window), mean over \(taus.count) runs, in units of \(config.snapshotInterval) steps")
+    }
+}
+
+/// Trains ensembles of runs in parallel, deterministically.
+public enum Trainer {
+    /// Estimated bytes a training needs (snapshots twice: buffer and result).
+    public static func memoryEstimate(model: any LearningModel, config: TrainingConfig) -> Int {
+        let snapshots = config.snapshotSteps.count
+        let spectra = 2 * snapshots * config.runs * model.spectrumSize * 8
+        let weights = 2 * config.runs * model.weightRows * model.weightCols * 8
+        let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs)
+        return spectra + weights + threads * model.workspaceBytes(batch: config.batch) + model.sharedBytes(batch: config.batch)
+            + config.runs * 32
+    }
+
+    /// Checks the settings and the memory estimate without training.
+    public static func check(model: any LearningModel, config: TrainingConfig) throws(TrainingError) {
+        guard config.lr > 0 && config.lr.isFinite else { throw .invalidSetting("lr must be a positive number, got \(config.lr)") }
+        guard config.batch >= 1 else { throw .invalidSetting("batch must be at least 1, got \(config.batch)") }
+        guard config.steps >= 1 else { throw .invalidSetting("steps must be at least 1, got \(config.steps)") }
+        guard config.runs >= 1 else { throw .invalidSetting("runs must be at least 1, got \(config.runs)") }
+        do { try model.validate(lr: config.lr, batch: config.batch) } catch { throw .model(error) }
+        let estimate = memoryEstimate(model: model, config: config)
+        if estimate > config.memoryBudget {
+            let perSnapshot = max(1, 2 * config.runs * model.spectrumSize * 8)
+            let maxSnapshots = max(2, (config.memoryBudget / 2) / perSnapshot)
+            let every = max(config.snapshotInterval, config.steps / max(1, maxSnapshots - 1) + 1)
+            throw .memory(estimate: estimate, budget: config.memoryBudget,
+                          suggestion: "keep fewer snapshots (every=\(every)) or fewer runs, or raise the budget")
+        }
+    }
+
+    /// Trains `config.runs` runs of `model`. Run r uses only the random stream
+    /// (seed, r), so the result is bit-identical whatever the number of threads
+    /// and the order runs finish in. `progress` is called on the calling thread
+    /// about ten times a second; `cancel` is polled before every step, and a
+    /// cancelled training returns what it has, marked `cancelled`.
+    public static func train(
+        model: any LearningModel, config: TrainingConfig,
+        progress: ((TrainingProgress) -> Void)? = nil, cancel: CancellationFlag = CancellationFlag()
+    ) throws(TrainingError) -> TrainingResult {
+        try check(model: model, config: config)
+        let start = Date()
+        let n = model.spectrumSize, runs = config.runs
+        let steps = config.snapshotSteps
+        let wsize = model.weightRows * model.weightCols
+        let threadCount = max(1, min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, runs))
+        let store = RunStore(snapshots: steps.count, runs: runs, n: n, weightSize: wsize)
+        let session = model.makeSession(lr: config.lr, batch: config.batch, seed: config.seed)
+        let counters = Counters()
+        // Runs are spread over the cores and BLAS stays single-threaded: a threaded
+        // dgemm splits its sums differently with the thread count, which would
+        // break bit-identical results (measured: ≈ 8 % faster for one n = 100 run).
+        BLAS.setThreads(1)
+
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global(qos: .userInitiated).async {
+            DispatchQueue.concurrentPerform(iterations: threadCount) { _ in
+                let worker = session.makeWorker()
+                while !cancel.isCancelled {
+                    let r = counters.nextRun.add(1, ordering: .relaxed).oldValue
+                    if r >= runs { break }
+                    trainRun(r, worker: worker, config: config, snapshotSteps: steps, store: store, counters: counters, cancel: cancel)
+                }
+            }
+            finished.signal()
+        }
+        let total = runs * config.steps
+        while finished.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            progress?(TrainingProgress(done: counters.done.load(ordering: .relaxed), total: total, elapsed: Date().timeIntervalSince(start)))
+        }
+        progress?(TrainingProgress(done: counters.done.load(ordering: .relaxed), total: total, elapsed: Date().timeIntervalSince(start)))
+        return store.result(model: model, config: config, cancelled: cancel.isCancelled,
+                            seconds: Date().timeIntervalSince(start), threads: threadCount)
+    }
+
+    private static func trainRun(_ r: Int, worker: any ModelWorker, config: TrainingConfig, snapshotSteps: [Int],
+                                 store: RunStore, counters: Counters, cancel: CancellationFlag) {
+        var rng = Xoshiro256StarStar.stream(seed: config.seed, index: UInt64(r))
+        worker.begin(run: r, rng: &rng)
+        store.begun[r] = true
+        var step = 0
+        if !worker.spectrum(into: store.slot(snapshot: 0, run: r)) {
+            store.finite[r] = false
+        } else {
+            store.taken[r] = 1
+            outer: for s in 1..<max(1, snapshotSteps.count) {
+                while step < snapshotSteps[s] {
+                    let chunk = min(snapshotSteps[s] - step, 256)
+                    let done = worker.advance(from: step, count: chunk, rng: &rng, cancel: cancel)
+                    step += done
+                    counters.done.add(done, ordering: .relaxed)
+                    if done < chunk { break outer }
+                }
+                guard worker.spectrum(into: store.slot(snapshot: s, run: r)) else {
+                    store.finite[r] = false
+                    break
+                }
+                store.taken[r] = s + 1
+            }
+        }
+        store.stepsDone[r] = step
+        worker.weights(into: store.weights + r * store.weightSize)
+    }
+}
+
+final class Counters: Sendable {
+    let nextRun = Atomic<Int>(0)
+    let done = Atomic<Int>(0)
+}
+
+/// Preallocated per-run storage that worker threads write disjoint parts of.
+final class RunStore: @unchecked Sendable {
+    let snapshots: Int, runs: Int, n: Int, weightSize: Int
+    let spectra: UnsafeMutablePointer<Double>
+    let weights: UnsafeMutablePointer<Double>
+    let begun: UnsafeMutableBufferPointer<Bool>
+    let finite: UnsafeMutableBufferPointer<Bool>
+    let taken: UnsafeMutableBufferPointer<Int>
+    let stepsDone: UnsafeMutableBufferPointer<Int>
+
+    init(snapshots: Int, runs: Int, n: Int, weightSize: Int) {
+        self.snapshots = snapshots; self.runs = runs; self.n = n; self.weightSize = weightSize
+        spectra = .allocate(capacity: max(1, snapshots * runs * n))
+        spectra.initialize(repeating: .nan, count: max(1, snapshots * runs * n))
+        weights = .allocate(capacity: max(1, runs * weightSize))
+        weights.initialize(repeating: .nan, count: max(1, runs * weightSize))
+        begun = .allocate(capacity: runs); begun.initialize(repeating: false)
+        finite = .allocate(capacity: runs); finite.initialize(repeating: true)
+        taken = .allocate(capacity: runs); taken.initialize(repeating: 0)
+        stepsDone = .allocate(capacity: runs); stepsDone.initialize(repeating: 0)
+    }
+
+    deinit {
+        spectra.deallocate(); weights.deallocate()
+        begun.deallocate(); finite.deallocate(); taken.deallocate(); stepsDone.deallocate()
+    }
+
+    func slot(snapshot s: Int, run r: Int) -> UnsafeMutablePointer<Double> { spectra + (s * runs + r) * n }
+
+    func result(model: any LearningModel, config: TrainingConfig, cancelled: Bool, seconds: Double, threads: Int) -> TrainingResult {
+        let allSteps = config.snapshotSteps
+        let started = (0..<runs).filter { begun[$0] }
+        let dropped = started.filter { !finite[$0] }
+        let complete = started.filter { finite[$0] && stepsDone[$0] == config.steps }
+        var kept: [Int]
+        var snapshotCount = allSteps.count
+        if !cancelled || !complete.isEmpty {
+            kept = complete
+        } else {
+            // Nothing finished: keep what was started, up to the last snapshot all reached.
+            kept = started.filter { finite[$0] && taken[$0] > 0 }
+            snapshotCount = kept.map { taken[$0] }.min() ?? 0
+        }
+        var spectraOut = [Double]()
+        spectraOut.reserveCapacity(snapshotCount * kept.count * n)
+        for s in 0..<snapshotCount {
+            for r in kept { spectraOut.append(contentsOf: UnsafeBufferPointer(start: slot(snapshot: s, run: r), count: n)) }
+        }
+        var weightsOut = [Double]()
+        weightsOut.reserveCapacity(kept.count * weightSize)
+        for r in kept { weightsOut.append(contentsOf: UnsafeBufferPointer(start: weights + r * weightSize, count: weightSize)) }
+        let stepsReached = snapshotCount == allSteps.count && !kept.isEmpty && kept.allSatisfy({ stepsDone[$0] == config.steps })
+            ? config.steps : (snapshotCount > 0 ? allSteps[snapshotCount - 1] : 0)
+        return TrainingResult(
+            kind: model.kind, modelSummary: model.summary, variable: model.variable, target: model.target,
+            predictions: model.predictions(lr: config.lr, batch: config.batch, steps: stepsReached),
+            config: config, spectrumSize: n, weightRows: model.weightRows, weightCols: model.weightCols,
+            snapshotSteps: Array(allSteps.prefix(snapshotCount)), runIndices: kept, droppedRuns: dropped,
+            spectra: spectraOut, finalWeights: weightsOut, cancelled: cancelled,
+            completedSteps: stepsReached, seconds: seconds, threads: threads)
+    }
+}
