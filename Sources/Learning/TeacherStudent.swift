@@ -247,13 +247,22 @@ final class TeacherStudentWorker: ModelWorker {
                     w.withUnsafeMutableBufferPointer { pw in
                         product.withUnsafeMutableBufferPointer { pt in
                             let W = pw.baseAddress!, T = pt.baseAddress!
-                            for step in first..<(first + count) {
+                            var j = first % batches  // the batch index, advanced without a division per step
+                            for _ in 0..<count {
                                 if cancel.isCancelled { return }
-                                let j = step % batches
                                 let C = pc.baseAddress! + j * nn, P = pp.baseAddress! + j * nn, A = pa.baseAddress! + j * nn
                                 // W ← W + α (W_t C_j + ā_j − W C_j)
-                                Products.multiply(W, C, into: T, m: n, n: n, k: n)
-                                for i in 0..<nn { W[i] += alpha * (P[i] + A[i] - T[i]) }
+                                if n == 2 {
+                                    let t0 = W[0] * C[0] + W[1] * C[2], t1 = W[0] * C[1] + W[1] * C[3]
+                                    let t2 = W[2] * C[0] + W[3] * C[2], t3 = W[2] * C[1] + W[3] * C[3]
+                                    W[0] += alpha * (P[0] + A[0] - t0); W[1] += alpha * (P[1] + A[1] - t1)
+                                    W[2] += alpha * (P[2] + A[2] - t2); W[3] += alpha * (P[3] + A[3] - t3)
+                                } else {
+                                    Products.multiply(W, C, into: T, m: n, n: n, k: n)
+                                    for i in 0..<nn { W[i] += alpha * (P[i] + A[i] - T[i]) }
+                                }
+                                j += 1
+                                if j == batches { j = 0 }
                                 done += 1
                             }
                         }

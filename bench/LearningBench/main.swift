@@ -35,7 +35,7 @@ if wanted("ts") {
     report("ts n=2 3000 runs x 5000 steps", r, check: meanPairSpacing(r, block: [0, 1]))
 }
 
-if wanted("rbm10") {
+if wanted("rbm-ensemble") {
     let model = try! GaussianRBM(n: 10)
     let config = TrainingConfig(lr: 0.01, batch: 16, steps: 20_000, runs: 200, seed: 1, every: 20_000, threads: 1)
     let r = try! Trainer.train(model: model, config: config)
@@ -44,7 +44,7 @@ if wanted("rbm10") {
     report("rbm n=10 200 runs x 2e4 steps, all cores", all, check: Statistics.mean(all.finalSpectra.map { $0.reduce(0, +) }))
 }
 
-if wanted("rbm100") {
+if wanted("rbm-large") {
     let model = try! GaussianRBM(n: 100)
     let config = TrainingConfig(lr: 0.01, batch: 32, steps: 10_000, runs: 1, seed: 1, every: 10_000, threads: threads)
     let r = try! Trainer.train(model: model, config: config)

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+@testable import Learning
+import Linalg
+import Testing
+
+/// A model whose weights go non-finite in odd-numbered runs at step 10, to test
+/// the trainer's bookkeeping independently of any physics.
+struct ExplodingModel: LearningModel {
+    var kind: ModelKind { .dbm }
+    var summary: String { "exploding" }
+    var weightRows: Int { 1 }
+    var weightCols: Int { 2 }
+    var spectrumSize: Int { 2 }
+    var variable: SpectrumVariable { .eigenvalues }
+    var target: TargetSpectrum { TargetSpectrum(values: [0, 1]) }
+    func predictions(lr: Double, batch: Int, steps: Int) -> [Prediction] { [] }
+    func validate(lr: Double, batch: Int) throws(ModelError) {}
+    func workspaceBytes(batch: Int) -> Int { 64 }
+    func sharedBytes(batch: Int) -> Int { 0 }
+    func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession { Session() }
+
+    struct Session: TrainingSession {
+        func makeWorker() -> any ModelWorker { Worker() }
+    }
+
+    final class Worker: ModelWorker {
+        var run = 0, value = 0.0, noise = 0.0
+        func begin(run: Int, rng: inout Xoshiro256StarStar) { self.run = run; value = 0; noise = rng.nextNormal() }
+        func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int {
+            for step in first..<(first + count) {
+                if cancel.isCancelled { return step - first }
+                value += 1
+                if run % 2 == 1 && step == 10 { value = .nan }
+            }
+            return count
+        }
+        func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool {
+            out[0] = value; out[1] = value + noise
+            return value.isFinite
+        }
+        func weights(into out: UnsafeMutablePointer<Double>) { out[0] = value; out[1] = noise }
+    }
+}
+
+@Suite("Trainer")
+struct TrainerTests {
+    @Test func snapshotsAtTheRequestedSteps() {
+        #expect(TrainingConfig(lr: 0.1, batch: 1, steps: 100, every: 30).snapshotSteps == [0, 30, 60, 90, 100])
+        #expect(TrainingConfig(lr: 0.1, batch: 1, steps: 100).snapshotSteps.count == 51)
+        #expect(TrainingConfig(lr: 0.1, batch: 1, steps: 7, every: 100).snapshotSteps == [0, 7])
+    }
+
+    @Test func nonFiniteRunsAreDroppedAndCounted() throws {
+        let r = try Trainer.train(model: ExplodingModel(), config: TrainingConfig(lr: 0.1, batch: 1, steps: 50, runs: 9, every: 5))
+        #expect(r.droppedRuns == [1, 3, 5, 7])
+        #expect(r.runIndices == [0, 2, 4, 6, 8])
+        #expect(r.spectra.allSatisfy { $0.isFinite })
+        #expect(r.finalSpectra.map { $0[0] } == [50, 50, 50, 50, 50])
+        #expect(!r.cancelled && r.completedSteps == 50)
+    }
+
+    @Test func sameSeedGivesIdenticalResultsOnOneThreadAndOnAllCores() throws {
+        let cases: [(any LearningModel, TrainingConfig)] = [
+            (try TeacherStudent(n: 2, sharedData: false), TrainingConfig(lr: 0.1, batch: 16, steps: 600, runs: 24, seed: 5, every: 200)),
+            (try TeacherStudent(n: 3), TrainingConfig(lr: 0.1, batch: 8, steps: 300, runs: 8, seed: 6, every: 100)),
+            (try GaussianRBM(n: 10), TrainingConfig(lr: 0.01, batch: 16, steps: 300, runs: 6, seed: 7, every: 100)),
+            (try GaussianRBM(n: 20), TrainingConfig(lr: 0.01, batch: 8, steps: 100, runs: 3, seed: 7, every: 50)),
+            (try ReferenceDBM(n: 12), TrainingConfig(lr: 0.05, batch: 1, steps: 200, runs: 6, seed: 8, every: 50)),
+        ]
+        for (model, config) in cases {
+            var one = config; one.threads = 1
+            var all = config; all.threads = nil
+            let a = try Trainer.train(model: model, config: one)
+            let b = try Trainer.train(model: model, config: all)
+            #expect(a.spectra == b.spectra, "\(model.summary)")
+            #expect(a.finalWeights == b.finalWeights, "\(model.summary)")
+            #expect(a.threads == 1 && b.threads == min(ProcessInfo.processInfo.activeProcessorCount, config.runs))
+            // A different seed gives different numbers.
+            var other = config; other.seed += 1
+            #expect(try Trainer.train(model: model, config: other).spectra != a.spectra)
+        }
+    }
+
+    @Test func cancellingKeepsWhatIsDoneAndSaysSo() throws {
+        let flag = CancellationFlag()
+        let model = try GaussianRBM(n: 10)
+        let config = TrainingConfig(lr: 0.01, batch: 16, steps: 2_000_000, runs: 2, seed: 1, every: 1000)
+        var calls = 0
+        let r = try Trainer.train(model: model, config: config, progress: { p in
+            calls += 1
+            if p.done > 20_000 { flag.cancel() }
+        }, cancel: flag)
+        #expect(r.cancelled)
+        #expect(calls >= 2)
+        #expect(r.completedSteps >= 1000 && r.completedSteps < config.steps)
+        #expect(r.runCount == 2)  // no run finished: both kept, truncated to a common snapshot
+        #expect(r.snapshotSteps.last == r.completedSteps)
+        #expect(r.spectra.count == r.snapshotSteps.count * 2 * 10)
+        #expect(r.spectra.allSatisfy { $0.isFinite })
+    }
+
+    @Test func trainingThatWouldNotFitInMemoryIsRefusedWithTheEstimate() throws {
+        let model = try ReferenceDBM(n: 100)
+        let config = TrainingConfig(lr: 0.01, batch: 1, steps: 100_000, runs: 1000, every: 1)
+        #expect(throws: TrainingError.self) { try Trainer.train(model: model, config: config) }
+        do {
+            try Trainer.check(model: model, config: config)
+            Issue.record("expected a memory error")
+        } catch {
+            let text = error.description
+            #expect(text.contains("GB") && text.contains("every="), "\(text)")
+            if case .memory(let estimate, _, _) = error { #expect(estimate > 100 << 30) } else { Issue.record("wrong error \(error)") }
+        }
+    }
+
+    @Test func badSettingsAreRefused() throws {
+        let ts = try TeacherStudent()
+        #expect(throws: TrainingError.self) { try Trainer.check(model: ts, config: TrainingConfig(lr: 0, batch: 16, steps: 10)) }
+        #expect(throws: TrainingError.self) { try Trainer.check(model: ts, config: TrainingConfig(lr: 0.1, batch: 0, steps: 10)) }
+        // Unstable SGD: Dₙ = 2α − α²(1 + 3/|B|) ≤ 0 at α = 1.9, |B| = 1.
+        do {
+            try Trainer.check(model: ts, config: TrainingConfig(lr: 1.9, batch: 1, steps: 10))
+            Issue.record("expected an instability error")
+        } catch {
+            #expect(error.description.contains("unstable") && error.description.contains("lr <"))
+        }
+    }
+
+    @Test func modelsRefuseImpossibleParameters() {
+        #expect(throws: ModelError.self) { try GaussianRBM(n: 10, mu: 2, mass: 2) }
+        do {
+            _ = try GaussianRBM(n: 10, mu: 2.5, mass: 2)
+        } catch {
+            #expect(error.message.contains("m² + 4 = 8"))
+            #expect(error.suggestion?.contains("mu >") == true)
+        }
+        #expect(throws: ModelError.self) { try TeacherStudent(n: 3, teacher: [1, 2]) }
+        #expect((try? TeacherStudent(n: 3, teacher: [2]))?.teacher == [2, 2, 2])
+    }
+
+    @Test func targetsAndDegeneracies() throws {
+        let rbm = try GaussianRBM(n: 10)
+        // κ_k = 6 − 2cos(2πk/10): one at 4 (k=0), one at 8 (k=5), four pairs.
+        #expect(rbm.target.blocks == [[1, 2], [3, 4], [5, 6], [7, 8]])
+        #expect(abs(rbm.target.values.first! - 1) < 1e-12 && abs(rbm.target.values.last! - 5) < 1e-12)
+        #expect(try TeacherStudent(n: 2).target.blocks == [[0, 1]])
+        #expect(try ReferenceDBM(n: 5).target.blocks == [[0, 1, 2, 3, 4]])
+        #expect(try TeacherStudent(n: 3, teacher: [1, 2, 3]).target.blocks.isEmpty)
+    }
+
+    @Test func twoByTwoSingularValuesMatchLAPACK() throws {
+        var rng = Xoshiro256StarStar(seed: 3)
+        for scale in [1.0, 1e-8, 1e6] {
+            for _ in 0..<200 {
+                let m = RandomMatrices.gaussian(rows: 2, cols: 2, sd: scale, using: &rng)
+                let (a, b) = m.elements.withUnsafeBufferPointer { SpectrumKernels.singularValues2x2($0.baseAddress!) }
+                let ref = try m.singularValues()
+                #expect(abs(b - ref[0]) <= 1e-14 * ref[0] * 4 && abs(a - ref[1]) <= 1e-13 * ref[0])
+            }
+        }
+    }
+}
