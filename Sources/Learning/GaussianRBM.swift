@@ -163,7 +163,11 @@ final class RBMWorker: ModelWorker {
         singular = [Double](repeating: 0, count: n)
     }
 
-    func begin(run: Int, rng: inout Xoshiro256StarStar) {
+    var rng = Xoshiro256StarStar(seed: 0)
+    var lanes: Int { 1 }
+
+    func begin(runs: Range<Int>, seed: UInt64) {
+        rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound))
         w.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * n, sd: initScale) }
         for b in 0..<batch { for i in 0..<n { phi[b * ld + i] = 1 } }  // chains start at φ = 1
     }
@@ -178,7 +182,9 @@ final class RBMWorker: ModelWorker {
         }
     }
 
-    func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int {
+    func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int {
+        var rng = self.rng  // a local copy stays in registers
+        defer { self.rng = rng }
         var done = 0
         let n = self.n, ld = self.ld, nn = n * n, b = batch
         let invMu = 1 / mu2.squareRoot(), invMu2 = 1 / mu2, step = lr * sigmaH2, invB = 1 / Double(b)
@@ -230,7 +236,7 @@ final class RBMWorker: ModelWorker {
         return done
     }
 
-    func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool {
+    func spectrum(lane: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
         w.withUnsafeBufferPointer { pw in
             singular.withUnsafeMutableBufferPointer { ps -> Bool in
                 do { try svd.solve(pw.baseAddress!, values: ps.baseAddress!) } catch { return false }
@@ -240,7 +246,7 @@ final class RBMWorker: ModelWorker {
         }
     }
 
-    func weights(into out: UnsafeMutablePointer<Double>) {
+    func weights(lane: Int, into out: UnsafeMutablePointer<Double>) {
         w.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
     }
 }

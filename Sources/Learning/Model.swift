@@ -119,19 +119,26 @@ public protocol TrainingSession: Sendable {
 }
 
 /// One thread's state for training runs of a model, reused from run to run.
-/// Its step allocates nothing.
+///
+/// A worker advances `lanes` runs in lockstep (several for models whose step is
+/// too short to keep a core busy, run as SIMD lanes; one for the others). Lane k
+/// of a group starting at run r is run r + k and draws only from its own stream
+/// `Xoshiro256StarStar.stream(seed:index: r + k)`, so what a run computes never
+/// depends on the grouping, the thread or the order. The step allocates nothing.
 public protocol ModelWorker: AnyObject {
-    /// Prepares run `run` (initial weights, chains, per-run noise and data), drawing
-    /// only from `rng`, the run's own stream.
-    func begin(run: Int, rng: inout Xoshiro256StarStar)
-    /// Performs SGD steps first ..< first + count, polling `cancel` before each.
-    /// Returns the number of steps done.
-    func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int
-    /// Writes the current spectrum (ascending) to `out`; false if the weights are
-    /// not finite or the spectrum cannot be computed.
-    func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool
-    /// Writes the weight matrix, row-major.
-    func weights(into out: UnsafeMutablePointer<Double>)
+    /// Runs advanced together.
+    var lanes: Int { get }
+    /// Prepares runs `runs` (at most `lanes` of them): initial weights, chains,
+    /// per-run noise and data, all drawn from each run's own stream of `seed`.
+    func begin(runs: Range<Int>, seed: UInt64)
+    /// Performs SGD steps first ..< first + count on every lane, polling `cancel`
+    /// before each. Returns the number of steps done.
+    func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int
+    /// Writes lane k's current spectrum (ascending) to `out`; false if its
+    /// weights are not finite or the spectrum cannot be computed.
+    func spectrum(lane: Int, into out: UnsafeMutablePointer<Double>) -> Bool
+    /// Writes lane k's weight matrix, row-major.
+    func weights(lane: Int, into out: UnsafeMutablePointer<Double>)
 }
 
 /// Settings shared by all streams: a training's shared randomness (teacher, data)

@@ -76,11 +76,17 @@ final class DBMWorker: ModelWorker {
         solver = SymmetricEigenSolver(n: n)
     }
 
-    func begin(run: Int, rng: inout Xoshiro256StarStar) {
+    var rng = Xoshiro256StarStar(seed: 0)
+    var lanes: Int { 1 }
+
+    func begin(runs: Range<Int>, seed: UInt64) {
+        rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound))
         for i in h.indices { h[i] = 0 }
     }
 
-    func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int {
+    func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int {
+        var rng = self.rng
+        defer { self.rng = rng }
         var done = 0
         let n = self.n, a = decay, b = kick * sdOff, bd = kick * sdDiag
         h.withUnsafeMutableBufferPointer { ph in
@@ -108,14 +114,14 @@ final class DBMWorker: ModelWorker {
         return done
     }
 
-    func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool {
+    func spectrum(lane: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
         h.withUnsafeBufferPointer { ph in
             do { try solver.solve(ph.baseAddress!, values: out) } catch { return false }
             return true
         }
     }
 
-    func weights(into out: UnsafeMutablePointer<Double>) {
+    func weights(lane: Int, into out: UnsafeMutablePointer<Double>) {
         h.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
     }
 }

@@ -194,15 +194,24 @@ final class TeacherStudentSession: TrainingSession, @unchecked Sendable {
     func makeWorker() -> any ModelWorker { TeacherStudentWorker(session: self) }
 }
 
+/// Advances four runs in lockstep, one per SIMD lane: a 2×2 step is a chain of
+/// dependent multiply–adds far too short to keep a core busy on its own. Lane
+/// arithmetic is the scalar arithmetic, element by element; the lanes never mix.
 final class TeacherStudentWorker: ModelWorker {
+    typealias Lanes = SIMD4<Double>
     let session: TeacherStudentSession
     let n: Int, batches: Int, batch: Int, lr: Double
-    var w: [Double]
-    var product: [Double]
-    /// ā_j for every batch j of this run (full symmetric n×n each).
-    var noiseTable: [Double]
-    /// This run's own data tables when data are fresh per run.
-    var ownC: [Double], ownP: [Double], inputs: [Double]
+    var lanes: Int { 4 }
+    /// Weights of the four runs, lane-interleaved: w[e][k] is entry e of lane k.
+    var w: [Lanes]
+    var product: [Lanes]
+    /// ā_j for every batch j, per lane (full symmetric n×n each).
+    var noiseTable: [Lanes]
+    /// Per-lane data tables when data are fresh per run.
+    var ownC: [Lanes], ownP: [Lanes]
+    /// Scalar scratch: one lane's matrix, data tables and inputs.
+    var scratch: [Double], scratchC: [Double], scratchP: [Double], inputs: [Double]
+    var active = 0
     let svd: SingularValueSolver?
     var singular: [Double]
 
@@ -210,62 +219,113 @@ final class TeacherStudentWorker: ModelWorker {
         self.session = session
         let m = session.model
         n = m.n; batches = m.batchesPerEpoch; batch = session.batch; lr = session.lr
-        w = [Double](repeating: 0, count: n * n)
+        w = [Lanes](repeating: Lanes(), count: n * n)
         product = w
-        noiseTable = [Double](repeating: 0, count: batches * n * n)
+        noiseTable = [Lanes](repeating: Lanes(), count: batches * n * n)
         let own = m.sharedData ? 0 : batches * n * n
-        ownC = [Double](repeating: 0, count: own)
+        ownC = [Lanes](repeating: Lanes(), count: own)
         ownP = ownC
+        scratch = [Double](repeating: 0, count: n * n)
+        scratchC = [Double](repeating: 0, count: own)
+        scratchP = scratchC
         inputs = [Double](repeating: 0, count: m.sharedData ? 0 : batch * n)
         svd = n > 2 ? SingularValueSolver(rows: n, cols: n) : nil
         singular = [Double](repeating: 0, count: n)
     }
 
-    func begin(run: Int, rng: inout Xoshiro256StarStar) {
+    func begin(runs: Range<Int>, seed: UInt64) {
         let m = session.model
-        w.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * n, sd: m.initScale) }
+        let nn = n * n
+        active = runs.count
         let sdOff = m.noise / Double(batch).squareRoot(), sdDiag = sdOff * 2.0.squareRoot()
-        noiseTable.withUnsafeMutableBufferPointer { p in
-            for j in 0..<batches {
-                RandomMatrices.fillGOE(p.baseAddress! + j * n * n, n: n, sdOffDiagonal: sdOff, sdDiagonal: sdDiag, using: &rng)
+        // Lane k of entry e lives at index 4e + k of the flat Double view.
+        func scatter(_ source: [Double], into table: inout [Lanes], lane k: Int, offset: Int = 0) {
+            table.withUnsafeMutableBufferPointer { t in
+                t.withMemoryRebound(to: Double.self) { flat in
+                    for e in source.indices { flat[4 * (offset + e) + k] = source[e] }
+                }
             }
         }
-        if !m.sharedData {
-            DataTables.fill(c: &ownC, p: &ownP, x: &inputs, teacher: session.teacherWeights.elements,
-                            n: n, batch: batch, batches: batches, rng: &rng)
+        for k in 0..<lanes {
+            guard k < active else {
+                // Idle lane: zeros stay finite and are never reported.
+                let zeros = [Double](repeating: 0, count: nn)
+                scatter(zeros, into: &w, lane: k)
+                for j in 0..<batches { scatter(zeros, into: &noiseTable, lane: k, offset: j * nn) }
+                if !m.sharedData { for j in 0..<batches { scatter(zeros, into: &ownC, lane: k, offset: j * nn); scatter(zeros, into: &ownP, lane: k, offset: j * nn) } }
+                continue
+            }
+            // Run r's draws, in order: initial weights, the noise of every batch, its data.
+            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound + k))
+            scratch.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: nn, sd: m.initScale) }
+            scatter(scratch, into: &w, lane: k)
+            for j in 0..<batches {
+                scratch.withUnsafeMutableBufferPointer {
+                    RandomMatrices.fillGOE($0.baseAddress!, n: n, sdOffDiagonal: sdOff, sdDiagonal: sdDiag, using: &rng)
+                }
+                scatter(scratch, into: &noiseTable, lane: k, offset: j * nn)
+            }
+            if !m.sharedData {
+                DataTables.fill(c: &scratchC, p: &scratchP, x: &inputs, teacher: session.teacherWeights.elements,
+                                n: n, batch: batch, batches: batches, rng: &rng)
+                scatter(scratchC, into: &ownC, lane: k)
+                scatter(scratchP, into: &ownP, lane: k)
+            }
         }
     }
 
-    func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int {
-        let shared = session.sharedTables
-        let cTable = shared?.c ?? ownC, pTable = shared?.p ?? ownP
-        let nn = n * n, alpha = lr
+    func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int {
+        if let shared = session.sharedTables {
+            return shared.c.withUnsafeBufferPointer { pc in
+                shared.p.withUnsafeBufferPointer { pp in
+                    run(from: first, count: count, cancel: cancel) { j, e in
+                        (Lanes(repeating: pc[j * self.n * self.n + e]), Lanes(repeating: pp[j * self.n * self.n + e]))
+                    }
+                }
+            }
+        }
+        return ownC.withUnsafeBufferPointer { pc in
+            ownP.withUnsafeBufferPointer { pp in
+                run(from: first, count: count, cancel: cancel) { j, e in
+                    (pc[j * self.n * self.n + e], pp[j * self.n * self.n + e])
+                }
+            }
+        }
+    }
+
+    /// W ← W + α (W_t C_j + ā_j − W C_j) for every lane; `data(j, e)` gives entry e
+    /// of C_j and of P_j = W_t C_j.
+    @inline(__always)
+    private func run(from first: Int, count: Int, cancel: CancellationFlag, data: (Int, Int) -> (Lanes, Lanes)) -> Int {
+        let nn = n * n, n = self.n, alpha = Lanes(repeating: lr)
         var done = 0
-        cTable.withUnsafeBufferPointer { pc in
-            pTable.withUnsafeBufferPointer { pp in
-                noiseTable.withUnsafeBufferPointer { pa in
-                    w.withUnsafeMutableBufferPointer { pw in
-                        product.withUnsafeMutableBufferPointer { pt in
-                            let W = pw.baseAddress!, T = pt.baseAddress!
-                            var j = first % batches  // the batch index, advanced without a division per step
-                            for _ in 0..<count {
-                                if cancel.isCancelled { return }
-                                let C = pc.baseAddress! + j * nn, P = pp.baseAddress! + j * nn, A = pa.baseAddress! + j * nn
-                                // W ← W + α (W_t C_j + ā_j − W C_j)
-                                if n == 2 {
-                                    let t0 = W[0] * C[0] + W[1] * C[2], t1 = W[0] * C[1] + W[1] * C[3]
-                                    let t2 = W[2] * C[0] + W[3] * C[2], t3 = W[2] * C[1] + W[3] * C[3]
-                                    W[0] += alpha * (P[0] + A[0] - t0); W[1] += alpha * (P[1] + A[1] - t1)
-                                    W[2] += alpha * (P[2] + A[2] - t2); W[3] += alpha * (P[3] + A[3] - t3)
-                                } else {
-                                    Products.multiply(W, C, into: T, m: n, n: n, k: n)
-                                    for i in 0..<nn { W[i] += alpha * (P[i] + A[i] - T[i]) }
+        noiseTable.withUnsafeBufferPointer { pa in
+            w.withUnsafeMutableBufferPointer { pw in
+                product.withUnsafeMutableBufferPointer { pt in
+                    let W = pw.baseAddress!, T = pt.baseAddress!
+                    var j = first % batches  // the batch index, advanced without a division per step
+                    for _ in 0..<count {
+                        if cancel.isCancelled { return }
+                        let A = pa.baseAddress! + j * nn
+                        if n == 2 {
+                            let (c0, p0) = data(j, 0), (c1, p1) = data(j, 1), (c2, p2) = data(j, 2), (c3, p3) = data(j, 3)
+                            let t0 = W[0] * c0 + W[1] * c2, t1 = W[0] * c1 + W[1] * c3
+                            let t2 = W[2] * c0 + W[3] * c2, t3 = W[2] * c1 + W[3] * c3
+                            W[0] += alpha * (p0 + A[0] - t0); W[1] += alpha * (p1 + A[1] - t1)
+                            W[2] += alpha * (p2 + A[2] - t2); W[3] += alpha * (p3 + A[3] - t3)
+                        } else {
+                            for r in 0..<n {
+                                for c in 0..<n {
+                                    var acc = Lanes()
+                                    for q in 0..<n { acc += W[r * n + q] * data(j, q * n + c).0 }
+                                    T[r * n + c] = acc
                                 }
-                                j += 1
-                                if j == batches { j = 0 }
-                                done += 1
                             }
+                            for e in 0..<nn { W[e] += alpha * (data(j, e).1 + A[e] - T[e]) }
                         }
+                        j += 1
+                        if j == batches { j = 0 }
+                        done += 1
                     }
                 }
             }
@@ -273,8 +333,9 @@ final class TeacherStudentWorker: ModelWorker {
         return done
     }
 
-    func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool {
-        w.withUnsafeBufferPointer { pw -> Bool in
+    func spectrum(lane k: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
+        for e in 0..<(n * n) { scratch[e] = w[e][k] }
+        return scratch.withUnsafeBufferPointer { pw -> Bool in
             let p = pw.baseAddress!
             if n == 1 { out[0] = abs(p[0]); return p[0].isFinite }
             if n == 2 {
@@ -290,7 +351,7 @@ final class TeacherStudentWorker: ModelWorker {
         }
     }
 
-    func weights(into out: UnsafeMutablePointer<Double>) {
-        w.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
+    func weights(lane k: Int, into out: UnsafeMutablePointer<Double>) {
+        for e in 0..<(n * n) { out[e] = w[e][k] }
     }
 }

@@ -213,22 +213,25 @@ public enum Trainer {
         let wsize = model.weightRows * model.weightCols
         let threadCount = max(1, min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, runs))
         let store = RunStore(snapshots: steps.count, runs: runs, n: n, weightSize: wsize)
-        let session = model.makeSession(lr: config.lr, batch: config.batch, seed: config.seed)
-        let counters = Counters()
         // Runs are spread over the cores and BLAS stays single-threaded: a threaded
         // dgemm splits its sums differently with the thread count, which would
         // break bit-identical results (measured: ≈ 8 % faster for one n = 100 run).
+        // Set before the session's own LAPACK calls, or OpenBLAS's idle threads spin.
         BLAS.setThreads(1)
+        let session = model.makeSession(lr: config.lr, batch: config.batch, seed: config.seed)
+        let counters = Counters()
 
         // The calling thread sleeps between progress reports (a semaphore wait
         // with a timeout spins in sched_yield and steals a core from the workers).
         DispatchQueue.global(qos: .userInitiated).async {
             DispatchQueue.concurrentPerform(iterations: threadCount) { _ in
                 let worker = session.makeWorker()
+                let lanes = worker.lanes
                 while !cancel.isCancelled {
-                    let r = counters.nextRun.add(1, ordering: .relaxed).oldValue
-                    if r >= runs { break }
-                    trainRun(r, worker: worker, config: config, snapshotSteps: steps, store: store, counters: counters, cancel: cancel)
+                    let first = counters.nextRun.add(lanes, ordering: .relaxed).oldValue
+                    if first >= runs { break }
+                    trainGroup(first..<min(first + lanes, runs), worker: worker, config: config, snapshotSteps: steps,
+                               store: store, counters: counters, cancel: cancel)
                 }
             }
             counters.finished.store(true, ordering: .releasing)
@@ -247,33 +250,44 @@ public enum Trainer {
                             seconds: Date().timeIntervalSince(start), threads: threadCount)
     }
 
-    private static func trainRun(_ r: Int, worker: any ModelWorker, config: TrainingConfig, snapshotSteps: [Int],
-                                 store: RunStore, counters: Counters, cancel: CancellationFlag) {
-        var rng = Xoshiro256StarStar.stream(seed: config.seed, index: UInt64(r))
-        worker.begin(run: r, rng: &rng)
-        store.begun[r] = true
-        var step = 0
-        if !worker.spectrum(into: store.slot(snapshot: 0, run: r)) {
-            store.finite[r] = false
-        } else {
-            store.taken[r] = 1
-            outer: for s in 1..<max(1, snapshotSteps.count) {
-                while step < snapshotSteps[s] {
-                    let chunk = min(snapshotSteps[s] - step, 256)
-                    let done = worker.advance(from: step, count: chunk, rng: &rng, cancel: cancel)
-                    step += done
-                    counters.done.add(done, ordering: .relaxed)
-                    if done < chunk { break outer }
-                }
-                guard worker.spectrum(into: store.slot(snapshot: s, run: r)) else {
-                    store.finite[r] = false
-                    break
-                }
-                store.taken[r] = s + 1
+    /// Trains one group of runs (one per lane of the worker) through all snapshots.
+    private static func trainGroup(_ runs: Range<Int>, worker: any ModelWorker, config: TrainingConfig, snapshotSteps: [Int],
+                                   store: RunStore, counters: Counters, cancel: CancellationFlag) {
+        worker.begin(runs: runs, seed: config.seed)
+        var live = [Int]()
+        for (k, r) in runs.enumerated() {
+            store.begun[r] = true
+            if worker.spectrum(lane: k, into: store.slot(snapshot: 0, run: r)) {
+                store.taken[r] = 1
+                live.append(k)
+            } else {
+                store.finite[r] = false
             }
         }
-        store.stepsDone[r] = step
-        worker.weights(into: store.weights + r * store.weightSize)
+        var step = 0
+        outer: for s in 1..<max(1, snapshotSteps.count) where !live.isEmpty {
+            while step < snapshotSteps[s] {
+                let chunk = min(snapshotSteps[s] - step, 256)
+                let done = worker.advance(from: step, count: chunk, cancel: cancel)
+                step += done
+                counters.done.add(done * live.count, ordering: .relaxed)
+                if done < chunk { break outer }
+            }
+            live = live.filter { k in
+                let r = runs.lowerBound + k
+                guard worker.spectrum(lane: k, into: store.slot(snapshot: s, run: r)) else {
+                    store.finite[r] = false
+                    store.stepsDone[r] = step
+                    return false
+                }
+                store.taken[r] = s + 1
+                return true
+            }
+        }
+        for (k, r) in runs.enumerated() {
+            if store.finite[r] { store.stepsDone[r] = step }
+            worker.weights(lane: k, into: store.weights + r * store.weightSize)
+        }
     }
 }
 

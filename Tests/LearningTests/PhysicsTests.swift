@@ -83,16 +83,16 @@ struct PhysicsTests {
         let w = o * Matrix.diagonal((0..<n).map { (0.5 + 0.8 * Double($0)).squareRoot() / 1.2 }) * q.transposed
         let session = RBMSession(model: model, lr: 0, batch: 64, targetInverse: Matrix.identity(n).elements)
         let worker = RBMWorker(session: session)
-        worker.begin(run: 0, rng: &rng)
+        worker.begin(runs: 0..<1, seed: 21)
         worker.w = w.elements
         let flag = CancellationFlag()
-        _ = worker.advance(from: 0, count: 200, rng: &rng, cancel: flag)  // burn in
+        _ = worker.advance(from: 0, count: 200, cancel: flag)  // burn in
         // c holds K⁻¹ − Ĉ with K⁻¹ = I here, so Ĉ = I − c. Average over blocks of steps.
         var blockMeans = [[Double]]()
         for _ in 0..<40 {
             var sum = [Double](repeating: 0, count: n * n)
             for _ in 0..<250 {
-                _ = worker.advance(from: 0, count: 1, rng: &rng, cancel: flag)
+                _ = worker.advance(from: 0, count: 1, cancel: flag)
                 for i in 0..<(n * n) { sum[i] += (i % (n + 1) == 0 ? 1 : 0) - worker.c[i] }
             }
             blockMeans.append(sum.map { $0 / 250 })

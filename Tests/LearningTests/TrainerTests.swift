@@ -26,8 +26,12 @@ struct ExplodingModel: LearningModel {
 
     final class Worker: ModelWorker {
         var run = 0, value = 0.0, noise = 0.0
-        func begin(run: Int, rng: inout Xoshiro256StarStar) { self.run = run; value = 0; noise = rng.nextNormal() }
-        func advance(from first: Int, count: Int, rng: inout Xoshiro256StarStar, cancel: CancellationFlag) -> Int {
+        var lanes: Int { 1 }
+        func begin(runs: Range<Int>, seed: UInt64) {
+            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound))
+            run = runs.lowerBound; value = 0; noise = rng.nextNormal()
+        }
+        func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int {
             for step in first..<(first + count) {
                 if cancel.isCancelled { return step - first }
                 value += 1
@@ -35,11 +39,11 @@ struct ExplodingModel: LearningModel {
             }
             return count
         }
-        func spectrum(into out: UnsafeMutablePointer<Double>) -> Bool {
+        func spectrum(lane: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
             out[0] = value; out[1] = value + noise
             return value.isFinite
         }
-        func weights(into out: UnsafeMutablePointer<Double>) { out[0] = value; out[1] = noise }
+        func weights(lane: Int, into out: UnsafeMutablePointer<Double>) { out[0] = value; out[1] = noise }
     }
 }
 
@@ -79,6 +83,20 @@ struct TrainerTests {
             // A different seed gives different numbers.
             var other = config; other.seed += 1
             #expect(try Trainer.train(model: model, config: other).spectra != a.spectra)
+        }
+    }
+
+    /// Run r's result depends only on (seed, r): not on how many runs share its
+    /// SIMD group, nor on the ensemble size.
+    @Test func aRunDoesNotDependOnTheOtherRuns() throws {
+        for model in [try TeacherStudent(n: 2, sharedData: false) as any LearningModel, try GaussianRBM(n: 4)] {
+            let small = try Trainer.train(model: model, config: TrainingConfig(lr: 0.05, batch: 8, steps: 300, runs: 7, seed: 2, every: 100))
+            let large = try Trainer.train(model: model, config: TrainingConfig(lr: 0.05, batch: 8, steps: 300, runs: 9, seed: 2, every: 100))
+            #expect(small.runIndices == Array(0..<7))
+            for s in 0..<small.snapshotSteps.count {
+                #expect(small.spectra(atSnapshot: s) == Array(large.spectra(atSnapshot: s).prefix(7)), "\(model.summary)")
+            }
+            #expect(small.finalWeights == Array(large.finalWeights.prefix(7 * model.weightRows * model.weightCols)))
         }
     }
 
