@@ -3,14 +3,16 @@
 #
 #   make run     install what is missing, build (release) and start dyson
 #   make test    install what is missing, then build and run the test suite
-#   make bench-linalg   Linalg against numpy, side by side (needs python3 + numpy)
+#   make bench          both benchmarks below (needs python3 + numpy)
+#   make bench-linalg   Linalg against numpy, side by side
+#   make bench-learning the trainer against a vectorised numpy implementation
 
 SWIFT      ?= swift
 DEB_PKGS   := libopenblas-dev libreadline-dev
 # Tests run optimised: the physics checks train real ensembles.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: run test deps build bench-linalg clean
+.PHONY: run test deps build bench bench-linalg bench-learning clean
 
 deps:
 	@./.ci/install-deps $(DEB_PKGS)
@@ -27,6 +29,12 @@ test: deps
 bench-linalg: deps
 	$(SWIFT) build -c release --product LinalgBench
 	python3 bench/run-linalg.py
+
+bench-learning: deps
+	$(SWIFT) build -c release --product LearningBench
+	python3 bench/run-learning.py
+
+bench: bench-linalg bench-learning
 
 clean:
 	rm -rf .build

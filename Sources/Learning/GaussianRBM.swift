@@ -175,11 +175,7 @@ final class RBMWorker: ModelWorker {
     /// Fills the first n columns of each of `rows` rows (stride ld) with N(0, sd²).
     @inline(__always)
     func fillNoise(_ p: UnsafeMutablePointer<Double>, rows: Int, sd: Double, rng: inout Xoshiro256StarStar) {
-        if ld == n {
-            rng.fillNormals(p, count: rows * n, sd: sd)
-        } else {
-            for r in 0..<rows { rng.fillNormals(p + r * ld, count: n, sd: sd) }
-        }
+        rng.fillNormals(p, rows: rows, cols: n, stride: ld, sd: sd)
     }
 
     func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int {

@@ -124,24 +124,37 @@ extension Xoshiro256StarStar {
 
     /// Writes `count` independent N(0, sd²) variates to `out`.
     public mutating func fillNormals(_ out: UnsafeMutablePointer<Double>, count: Int, sd: Double) {
+        fillNormals(out, rows: 1, cols: count, stride: count, sd: sd)
+    }
+
+    /// Fills the first `cols` entries of each of `rows` rows (row stride `stride`)
+    /// with independent N(0, sd²) variates, row after row: the same variates, in
+    /// the same order, as filling rows·cols contiguous entries.
+    public mutating func fillNormals(_ out: UnsafeMutablePointer<Double>, rows: Int, cols: Int, stride: Int, sd: Double) {
         let t = Ziggurat.tablesForInlining
         // The state lives in four locals whose address is never taken, so they
         // stay in registers; only the rare slow path builds a generator value.
         var a = s0, b = s1, c = s2, d = s3
-        var i = 0
-        while i < count {
+        var row = 0, i = 0
+        var base = out
+        while row < rows {
+          while i < cols {
             let bits = Xoshiro256StarStar.rotl(b &* 5, 7) &* 9
             let tt = b << 17
             c ^= a; d ^= b; b ^= c; a ^= d; c ^= tt; d = Xoshiro256StarStar.rotl(d, 45)
             let (x, accepted) = Xoshiro256StarStar.fastNormal(bits, tables: t)
             if accepted {
-                out[i] = sd * x
+                base[i] = sd * x
                 i += 1
                 continue
             }
             var g = Xoshiro256StarStar(state: (a, b, c, d))
-            if let y = g.slowPath(bits: bits, x: x, tables: t) { out[i] = sd * y; i += 1 }
+            if let y = g.slowPath(bits: bits, x: x, tables: t) { base[i] = sd * y; i += 1 }
             (a, b, c, d) = (g.s0, g.s1, g.s2, g.s3)
+          }
+          i = 0
+          row += 1
+          base += stride
         }
         (s0, s1, s2, s3) = (a, b, c, d)
     }
