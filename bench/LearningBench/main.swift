@@ -28,6 +28,21 @@ func meanPairSpacing(_ r: TrainingResult, block: [Int]) -> Double {
     Statistics.mean(Spacings.withinBlock(r.finalSpectra, block: block))
 }
 
+// `alloc-check --steps N`: one small training per model, for counting heap
+// allocations under valgrind at two step counts (the counts must not grow).
+if only == "alloc-check" {
+    var steps = 1000
+    if let i = CommandLine.arguments.firstIndex(of: "--steps"), i + 1 < CommandLine.arguments.count {
+        steps = Int(CommandLine.arguments[i + 1]) ?? steps
+    }
+    let models: [any LearningModel] = [try! TeacherStudent(n: 2), try! TeacherStudent(n: 3, sharedData: false),
+                                       try! GaussianRBM(n: 10), try! GaussianRBM(n: 20), try! ReferenceDBM(n: 8)]
+    for model in models {
+        _ = try! Trainer.train(model: model, config: TrainingConfig(lr: 0.01, batch: 8, steps: steps, runs: 4, seed: 1, every: 500, threads: 1))
+    }
+    exit(0)
+}
+
 if wanted("ts") {
     let model = try! TeacherStudent(n: 2, noise: 0.1)
     let config = TrainingConfig(lr: 0.1, batch: 16, steps: 5000, runs: 3000, seed: 1, every: 5000, threads: threads)
