@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 import Linalg
+import RMT
 
 /// The reference fixture written by Fixtures/make_reference.py (numpy/scipy/mpmath).
 struct Reference: Decodable {
@@ -27,26 +28,10 @@ func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
 /// Standard normal CDF Φ(x).
 func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
 
-/// One-sample Kolmogorov–Smirnov distance sup|F_n − F| and its asymptotic p-value
-/// Q_KS(λ) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²}, λ = (√n + 0.12 + 0.11/√n)·D
-/// (Stephens' small-sample correction). Adequate for n ≥ 100.
+/// One-sample Kolmogorov–Smirnov distance and its asymptotic p-value (RMT's).
 func kolmogorovSmirnov(_ sample: [Double], cdf: (Double) -> Double) -> (distance: Double, pValue: Double) {
-    let xs = sample.sorted()
-    let n = Double(xs.count)
-    var d = 0.0
-    for (i, x) in xs.enumerated() {
-        let f = cdf(x)
-        d = max(d, f - Double(i) / n, Double(i + 1) / n - f)
-    }
-    let rn = n.squareRoot()
-    let lambda = (rn + 0.12 + 0.11 / rn) * d
-    var p = 0.0
-    for k in 1...100 {
-        let term = exp(-2 * Double(k * k) * lambda * lambda)
-        p += (k % 2 == 1 ? 2 : -2) * term
-        if term < 1e-16 { break }
-    }
-    return (d, min(1, max(0, p)))
+    let d = KolmogorovSmirnov.distance(sample, cdf: cdf)
+    return (d, KolmogorovSmirnov.asymptoticPValue(distance: d, sampleSize: sample.count))
 }
 
 func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
