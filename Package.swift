@@ -50,13 +50,17 @@ let package = Package(
         .target(name: "RMT", dependencies: ["Linalg"], swiftSettings: hostTuning),
         // Models, the SGD ensemble trainer, snapshots and trajectory sampling.
         .target(name: "Learning", dependencies: ["Linalg", "RMT"], swiftSettings: hostTuning),
+        // GNU readline for the REPL, from libreadline-dev.
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
+        // The language, commands, workspace, lab notes and replay (no terminal).
+        .target(name: "Notebook", dependencies: ["Learning", "RMT", "Plot", "Linalg"]),
         // One figure model, rendered as text and as SVG; knows nothing of physics.
         .target(name: "Plot"),
         // The command-line tool.
         .executableTarget(
             name: "dyson",
             dependencies: [
-                "Linalg",
+                "Notebook", "Learning", "Linalg", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +70,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "RMT"], exclude: ["Fixtures"]),
         .testTarget(name: "RMTTests", dependencies: ["RMT", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "RMT", "Linalg"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Learning"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Snapshots"]),
     ]
 )

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Learning
+import Plot
+import RMT
+
+/// What every analysis command shares: which result, which samples.
+enum Analysis {
+    static let parameters = [
+        ParameterSpec("of", .text, help: "analyse the result named NAME (train … as=NAME) instead of the last"),
+        ParameterSpec("from", .integer(0...1_000_000_000), help: "trajectory sampling: use every snapshot at step ≥ FROM of every run, not just the final one"),
+    ]
+
+    /// The result and the spectra to analyse (final, or all snapshots after `from`).
+    static func spectra(_ args: Arguments, _ context: CommandContext) throws(NotebookError) -> (TrainingResult, [[Double]], String) {
+        let result = try context.workspace.result(named: args.word("of"))
+        guard result.runCount > 0 else { throw NotebookError("the result has no runs left (all were dropped)", suggestion: "train again with a smaller lr") }
+        if let from = args.integer("from") {
+            let samples = result.samples(fromStep: from)
+            guard !samples.isEmpty else {
+                throw NotebookError("no snapshot at step ≥ \(from)", suggestion: "the last snapshot is at step \(result.snapshotSteps.last ?? 0)")
+            }
+            let perRun = samples.count / result.runCount
+            return (result, samples, "\(samples.count) samples (\(perRun) per run, every \(result.config.snapshotInterval) steps from step \(from))")
+        }
+        return (result, result.finalSpectra, "\(result.runCount) runs at step \(result.completedSteps)")
+    }
+
+    static func prediction(_ result: TrainingResult, _ key: String) -> Double? {
+        result.predictions.first { $0.key == key }?.value
+    }
+
+    static func blockName(_ b: [Int]) -> String {
+        b.count == 2 ? "pair [\(b[0]),\(b[1])]" : "block [\(b.first!)…\(b.last!)] (g=\(b.count))"
+    }
+
+    /// Edge levels to drop from long spectra before bulk statistics.
+    static func discard(_ n: Int) -> Int { n >= 20 ? n / 10 : 0 }
+
+    static func histogramBars(_ h: Histogram, label: String) -> Layer {
+        .bars(Bars(edges: h.edges, heights: h.densities, label: label))
+    }
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Learning
+import Plot
+import RMT
+
+/// `flow`: the ensemble-mean level trajectories against learning time t = α·step.
+public enum FlowCommand: NotebookCommand {
+    public static let spec = CommandSpec(
+        name: "flow", summary: "eigenvalue flow: mean levels against learning time t = α·step",
+        parameters: [Analysis.parameters[0]], examples: ["flow"])
+
+    public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        let result = try context.workspace.result(named: args.word("of"))
+        guard result.runCount > 0 else { throw NotebookError("the result has no runs left") }
+        let n = result.spectrumSize, snaps = result.snapshotSteps.count
+        let t = result.snapshotSteps.map { Double($0) * result.config.lr }
+        var mean = Array(repeating: Array(repeating: 0.0, count: snaps), count: n)
+        for s in 0..<snaps {
+            for x in result.spectra(atSnapshot: s) { for i in 0..<n { mean[i][s] += x[i] / Double(result.runCount) } }
+        }
+        var out = CommandOutput()
+        out.line("mean of \(result.runCount) runs at \(snaps) snapshots (every \(result.config.snapshotInterval) steps), t = α·step up to \(context.fmt(t.last!))")
+        out.line("level   start        end          target")
+        let levels = n <= 12 ? Array(0..<n) : Array(0..<3) + Array((n - 3)..<n)
+        for i in levels {
+            out.line(String(format: "%5d   ", i) + context.fmt(mean[i][0]).padding(toLength: 13, withPad: " ", startingAt: 0)
+                     + context.fmt(mean[i][snaps - 1]).padding(toLength: 13, withPad: " ", startingAt: 0) + context.fmt(result.target.values[i]))
+        }
+        let shown = n <= 40 ? Array(0..<n) : stride(from: 0, to: n, by: max(1, n / 40)).map { $0 }
+        var layers: [Layer] = shown.enumerated().map { k, i in .line(Line(xs: t, ys: mean[i], label: k == 0 ? "⟨\(result.variable.rawValue)_i⟩(t)" : nil)) }
+        for (k, v) in Array(Set(result.target.values)).sorted().prefix(20).enumerated() {
+            layers.append(.rule(Rule(.horizontal, at: v, label: k == 0 ? "targets" : nil)))
+        }
+        out.figure("flow", Figure(title: "Eigenvalue flow (\(result.modelSummary))", x: Axis("t = α·step"), y: Axis(result.variable.rawValue), layers: layers))
+        return out
+    }
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Learning
+import Plot
+import RMT
+
+/// `ratio`: spacing ratios r̃ (no unfolding needed) against GOE and Poisson.
+public enum RatioCommand: NotebookCommand {
+    public static let spec = CommandSpec(
+        name: "ratio", summary: "spacing ratios r̃ = min/max of neighbouring gaps vs GOE (0.5307) and Poisson (0.3863)",
+        parameters: Analysis.parameters, examples: ["ratio"])
+
+    public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        let (result, spectra, source) = try Analysis.spectra(args, context)
+        let n = result.spectrumSize
+        guard n >= 3 else { throw NotebookError("spacing ratios need at least 3 levels, the spectrum has \(n)", suggestion: "use a larger n") }
+        let discard = Analysis.discard(n)
+        let r = Spacings.ratios(spectra, discard: discard)
+        guard r.count >= 2 else { throw NotebookError("too few ratios (\(r.count))", suggestion: "train more runs") }
+        let mean = Statistics.meanWithError(r)
+        var out = CommandOutput()
+        out.line("\(r.count) ratios from \(source)\(discard > 0 ? ", \(discard) edge levels dropped at each end" : "")")
+        out.line("⟨r̃⟩ = \(context.fmt(mean.value, mean.error))   GOE \(SpacingRatioReference.goe)   surmise 4−2√3 = \(context.fmt(SpacingRatioLaw(beta: 1).mean))   Poisson \(context.fmt(SpacingRatioReference.poisson))")
+        out.record(ResultRecord(command: "ratio", quantity: "⟨r̃⟩", estimate: mean, prediction: SpacingRatioReference.goe))
+        let h = Histogram(r, bins: 20, range: 0...1, method: "20 equal bins on [0, 1]")
+        out.figure("ratio", Figure(
+            title: "Spacing ratios (n = \(r.count))", x: Axis("r̃"), y: Axis("P(r̃)"),
+            layers: [
+                Analysis.histogramBars(h, label: "measured"),
+                .line(Line(function: SpacingRatioLaw(beta: 1).pdf, over: 0...1, label: "GOE (Atas)")),
+                .line(Line(function: SpacingRatioLaw(beta: 0).pdf, over: 0...1, label: "Poisson", style: .dashed)),
+            ]))
+        return out
+    }
+}

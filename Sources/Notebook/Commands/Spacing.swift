@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Learning
+import Plot
+import RMT
+
+/// `spacing`: level spacings of degenerate pairs (or unfolded bulk spacings)
+/// against the Wigner surmise and the exact GOE law.
+public enum SpacingCommand: NotebookCommand {
+    public static let spec = CommandSpec(
+        name: "spacing", summary: "spacings within degenerate pairs (or unfolded bulk spacings) vs the Wigner surmise",
+        parameters: Analysis.parameters + [
+            ParameterSpec("replicas", .integer(10...100_000), default: "500", help: "bootstrap samples for the KS p-value"),
+        ],
+        examples: ["spacing", "spacing from=50000"], usesSeed: true)
+
+    public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        let (result, spectra, source) = try Analysis.spectra(args, context)
+        let replicas = args.integer("replicas")!
+        var out = CommandOutput()
+        out.line("spacings of \(result.variable.description), \(source)")
+        let surmise = WignerSurmise(beta: 1), exact = GaudinSpacing(beta: 1)
+        var pooled = [Double]()
+        let n = result.spectrumSize
+        let blocks = result.target.blocks
+        let bulk = blocks.count == 1 && blocks[0].count > 2
+        if bulk || blocks.isEmpty {
+            guard n >= 3 else { throw NotebookError("the spectrum has \(n) levels and no degenerate pair", suggestion: "use a model with degenerate targets or n ≥ 3") }
+            let unfolded = Spacings.unfold(spectra, method: .perIndexAverage, discard: Analysis.discard(n))
+            let s = unfolded.values
+            guard s.count >= 10 else { throw NotebookError("only \(s.count) spacings", suggestion: "train more runs (runs=…)") }
+            let variance = Statistics.jackknife(s, blocks: 50, label: "Var(s)", Statistics.variance)
+            let ks = KolmogorovSmirnov.testSpacings(s, law: surmise, replicas: replicas, seed: seed)
+            let ksExact = KolmogorovSmirnov.testSpacings(s, law: exact, replicas: replicas, seed: seed &+ 1)
+            out.line("bulk nearest-neighbour spacings, \(unfolded.description): \(s.count) spacings")
+            out.line("Var(s) = \(context.fmt(variance.value, variance.error))   GOE (exact) \(context.fmt(exact.moment(2) - 1))   surmise \(context.fmt(surmise.variance))   Poisson 1")
+            out.line("KS vs surmise D = \(context.fmt(ks.distance)) (p \(context.fmt(ks.pValue)))   vs exact GOE D = \(context.fmt(ksExact.distance)) (p \(context.fmt(ksExact.pValue)))")
+            out.record(ResultRecord(command: "spacing", quantity: "Var(s)", estimate: variance, prediction: exact.moment(2) - 1))
+            out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise", value: ks.pValue, error: nil, sampleSize: s.count, method: ks.method))
+            pooled = s
+        } else {
+            for block in blocks {
+                let s = block.count == 2
+                    ? Spacings.withinBlock(spectra, block: block)
+                    : Spacings.unfolded(spectra.map { x in block.map { x[$0] } }, method: .perIndexAverage)
+                guard s.count >= 2 else { throw NotebookError("only \(s.count) spacing per block", suggestion: "train more runs (runs=…), or use from=STEP to sample along the runs") }
+                let mean = Statistics.meanWithError(s)
+                let predicted = Analysis.prediction(result, "S_mean\(block)")
+                let ks = KolmogorovSmirnov.testSpacings(s, law: surmise, replicas: replicas, seed: seed &+ UInt64(block[0]))
+                var line = "\(Analysis.blockName(block))  ⟨S⟩ = \(context.fmt(mean.value, mean.error))"
+                if let predicted { line += "   predicted \(context.fmt(predicted))" }
+                line += "   KS vs surmise D = \(context.fmt(ks.distance)) (p \(context.fmt(ks.pValue)))"
+                out.line(line)
+                out.record(ResultRecord(command: "spacing", quantity: "⟨S⟩ \(Analysis.blockName(block))", estimate: mean, prediction: predicted))
+                out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise \(Analysis.blockName(block))", value: ks.pValue, error: nil, sampleSize: s.count, method: ks.method))
+                pooled += s.map { $0 / mean.value }
+            }
+            out.line("s = S/⟨S⟩ pooled over \(blocks.count) block\(blocks.count == 1 ? "" : "s"): \(pooled.count) spacings, Var(s) = \(context.fmt(Statistics.variance(pooled)))   surmise \(context.fmt(surmise.variance))")
+        }
+        let h = Histogram(freedmanDiaconis: pooled, range: 0...max(3.5, min(5, pooled.max() ?? 3.5)))
+        let top = h.edges.last!
+        out.figure("spacing", Figure(
+            title: "Spacings s = S/⟨S⟩ (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),
+            layers: [
+                Analysis.histogramBars(h, label: "measured"),
+                .line(Line(function: surmise.pdf, over: 0...top, label: "Wigner surmise β=1")),
+                .line(Line(function: exact.pdf, over: 0...top, label: "exact GOE (Gaudin)", style: .dashed)),
+            ]))
+        return out
+    }
+}

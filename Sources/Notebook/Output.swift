@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Plot
+import RMT
+
+/// One measured quantity of an analysis, as exported to JSON and compared on replay.
+public struct ResultRecord: Codable, Sendable, Equatable {
+    public let command: String
+    public let quantity: String
+    public let value: Double
+    public let error: Double?
+    public let sampleSize: Int
+    public let method: String
+    public let prediction: Double?
+
+    public init(command: String, quantity: String, value: Double, error: Double?, sampleSize: Int, method: String, prediction: Double? = nil) {
+        self.command = command
+        self.quantity = quantity
+        self.value = value
+        self.error = error
+        self.sampleSize = sampleSize
+        self.method = method
+        self.prediction = prediction
+    }
+
+    public init(command: String, quantity: String, estimate: Estimate, prediction: Double? = nil) {
+        self.init(command: command, quantity: quantity, value: estimate.value, error: estimate.error,
+                  sampleSize: estimate.sampleSize, method: estimate.method, prediction: prediction)
+    }
+}
+
+/// What a command produced: text (shown and recorded; its numbers are what
+/// replay compares), figures (text plot on the terminal, SVG in the note),
+/// records (exported), and remarks (timings: shown and recorded, never compared).
+public struct CommandOutput: Sendable {
+    public var lines: [String] = []
+    public var figures: [(name: String, figure: Figure)] = []
+    public var records: [ResultRecord] = []
+    public var remarks: [String] = []
+
+    public init() {}
+
+    public mutating func line(_ s: String) { lines.append(s) }
+    public mutating func figure(_ name: String, _ f: Figure) { figures.append((name, f)) }
+    public mutating func record(_ r: ResultRecord) { records.append(r) }
+    public mutating func remark(_ s: String) { remarks.append(s) }
+}
+
+/// Receives progress of long commands (the executable draws a bar on a TTY).
+public protocol ProgressReporter: AnyObject {
+    func update(label: String, fraction: Double, detail: String)
+    func finish()
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+/// Re-runs a note from an empty workspace with its recorded seeds and compares
+/// every command's numbers with the recorded ones.
+public enum Replay {
+    public enum Status: Equatable, Sendable {
+        case match
+        /// The first differing number, with the recorded and the new value.
+        case mismatch(String)
+        case failed(String)
+    }
+
+    public struct Entry: Sendable {
+        public let line: String
+        public let status: Status
+    }
+
+    public struct Report: Sendable {
+        public let path: String
+        public let entries: [Entry]
+        public var mismatches: [Entry] { entries.filter { $0.status != .match } }
+        public var ok: Bool { mismatches.isEmpty }
+    }
+
+    /// Replays the note at `path`. Nothing is written outside the note's folder;
+    /// nothing but dyson commands is run. With `update`, the note's outputs and
+    /// figures are rewritten in place (prose kept).
+    public static func run(path: String, relativeTolerance: Double = 2e-3, update: Bool = false,
+                           progress: ProgressReporter? = nil, onEntry: ((Entry) -> Void)? = nil) throws(NotebookError) -> Report {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw NotebookError("cannot read \(path)", suggestion: "give the path of a note written by dyson")
+        }
+        let recorded = try NoteDocument.parse(text)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
+        let notebook = Notebook(front: recorded.front, progress: progress, baseDirectory: folder, confined: true)
+        var entries = [Entry]()
+        for entry in recorded.entries {
+            switch entry {
+            case .prose(let p):
+                for line in p.components(separatedBy: "\n") { notebook.execute("# " + line) }
+            case .command(let line, let output, _, _):
+                let results = notebook.execute(line)
+                let status: Status
+                switch results.first {
+                case .output(_, let out)?:
+                    status = compare(recorded: output, now: out.lines, tolerance: relativeTolerance)
+                case .failure(let e)?:
+                    status = .failed(e.message)
+                default:
+                    status = .failed("the line did not run as a command")
+                }
+                let e = Entry(line: line, status: status)
+                entries.append(e)
+                onEntry?(e)
+            }
+        }
+        if update {
+            var doc = notebook.document
+            doc.front = recorded.front
+            // Prose was replayed line by line; merge consecutive prose lines back into paragraphs.
+            doc.entries = mergeProse(doc.entries)
+            try doc.write(to: path)
+        }
+        return Report(path: path, entries: entries)
+    }
+
+    static func mergeProse(_ entries: [NoteEntry]) -> [NoteEntry] {
+        var out = [NoteEntry]()
+        for e in entries {
+            if case .prose(let p) = e, case .prose(let q)? = out.last {
+                out[out.count - 1] = .prose(q + "\n" + p)
+            } else {
+                out.append(e)
+            }
+        }
+        return out
+    }
+
+    /// Numbers in text (the layout around them is ignored).
+    static func numbers(_ lines: [String]) -> [(Double, String)] {
+        let pattern = try! NSRegularExpression(pattern: "[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?")
+        var out = [(Double, String)]()
+        for line in lines {
+            let ns = line as NSString
+            for m in pattern.matches(in: line, range: NSRange(location: 0, length: ns.length)) {
+                let token = ns.substring(with: m.range)
+                if let v = Double(token) { out.append((v, line)) }
+            }
+        }
+        return out
+    }
+
+    /// Compares the numbers of the recorded and the new output with a relative tolerance.
+    public static func compare(recorded: [String], now: [String], tolerance: Double) -> Status {
+        let a = numbers(recorded), b = numbers(now)
+        guard a.count == b.count else {
+            return .mismatch("the note has \(a.count) numbers, the replay \(b.count); now: \(now.first ?? "")")
+        }
+        for ((x, lineA), (y, _)) in zip(a, b) {
+            let scale = max(abs(x), abs(y))
+            if abs(x - y) > tolerance * scale + 1e-12 {
+                return .mismatch("\(formatted(x)) in the note, \(formatted(y)) now, in: \(lineA.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        return .match
+    }
+
+    static func formatted(_ x: Double) -> String { Format.value(x, digits: 6) }
+}

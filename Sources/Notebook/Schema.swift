@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+
+/// What a parameter accepts.
+public enum ParameterKind: Sendable {
+    /// A real number in the range.
+    case real(ClosedRange<Double>)
+    /// A whole number in the range (written 16, 1e4, 10000).
+    case integer(ClosedRange<Int>)
+    /// One of these words.
+    case choice([String])
+    /// Any word (a name, a file).
+    case text
+    /// Comma-separated real numbers, each in the range.
+    case reals(ClosedRange<Double>)
+
+    var describe: String {
+        switch self {
+        case .real(let r): return "a number in [\(Format.plain(r.lowerBound)), \(Format.plain(r.upperBound))]"
+        case .integer(let r): return "a whole number from \(r.lowerBound) to \(r.upperBound)"
+        case .choice(let c): return "one of " + c.joined(separator: ", ")
+        case .text: return "a word"
+        case .reals(let r): return "numbers separated by commas, each in [\(Format.plain(r.lowerBound)), \(Format.plain(r.upperBound))]"
+        }
+    }
+}
+
+/// One parameter of a command: everything parsing, help, completion and the
+/// journal need to know about it.
+public struct ParameterSpec: Sendable {
+    public let name: String
+    public let kind: ParameterKind
+    /// The default as the user would write it; nil if required or computed.
+    public let defaultValue: String?
+    public let unit: String?
+    public let help: String
+
+    public init(_ name: String, _ kind: ParameterKind, default defaultValue: String? = nil, unit: String? = nil, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.unit = unit
+        self.help = help
+    }
+}
+
+/// A parsed value.
+public enum Value: Sendable, Equatable {
+    case real(Double)
+    case integer(Int)
+    case word(String)
+    case reals([Double])
+}
+
+/// A command's declaration: the single source for parsing, help and completion.
+public struct CommandSpec: Sendable {
+    public let name: String
+    public let summary: String
+    /// Positional words, in order (e.g. the model kind, a file name).
+    public let positional: [ParameterSpec]
+    /// key=value parameters. For commands whose parameters depend on the first
+    /// positional word (model ts|rbm|dbm), `variants` maps that word to its set.
+    public let parameters: [ParameterSpec]
+    public let variants: [String: [ParameterSpec]]
+    public let examples: [String]
+    /// Whether it draws random numbers (and so gets a recorded seed).
+    public let usesSeed: Bool
+
+    public init(name: String, summary: String, positional: [ParameterSpec] = [], parameters: [ParameterSpec] = [],
+                variants: [String: [ParameterSpec]] = [:], examples: [String] = [], usesSeed: Bool = false) {
+        self.name = name
+        self.summary = summary
+        self.positional = positional
+        self.parameters = parameters
+        self.variants = variants
+        self.examples = examples
+        self.usesSeed = usesSeed
+    }
+
+    /// The parameters valid after positional word `first` (all of them if no variants).
+    public func parameters(for first: String?) -> [ParameterSpec] {
+        if let first, let v = variants[first] { return v + parameters }
+        return variants.isEmpty ? parameters : parameters + Array(variants.values.joined())
+    }
+
+    /// Parses a raw command against this declaration: names checked (with
+    /// did-you-mean), values typed and range-checked, defaults filled in.
+    public func bind(_ raw: RawCommand) throws(NotebookError) -> Arguments {
+        var positionalValues = [String: Value]()
+        guard raw.positional.count <= positional.count else {
+            let extra = raw.positional[positional.count]
+            let hint = parameters(for: raw.positional.first).contains { $0.name == extra }
+                ? "write \(extra)=VALUE" : "usage: \(usage)"
+            throw NotebookError("\(name) does not take '\(extra)' here", suggestion: hint)
+        }
+        for (spec, word) in zip(positional, raw.positional) {
+            positionalValues[spec.name] = try Self.convert(word, for: spec, command: name)
+        }
+        for spec in positional.dropFirst(raw.positional.count) {
+            if let d = spec.defaultValue { positionalValues[spec.name] = try Self.convert(d, for: spec, command: name) }
+        }
+        let first: String? = positional.first.flatMap { if case .word(let w)? = positionalValues[$0.name] { return w } else { return nil } }
+        let valid = parameters(for: first)
+        var values = [String: Value]()
+        var given = [String]()
+        for (key, text) in raw.arguments {
+            let key = key.lowercased()
+            guard let spec = valid.first(where: { $0.name == key }) else {
+                let names = valid.map(\.name)
+                let suggestion = closest(key, among: names).map { "did you mean \($0)=?" }
+                    ?? "\(name)\(first.map { " " + $0 } ?? "") takes " + (names.isEmpty ? "no parameters" : names.joined(separator: ", "))
+                throw NotebookError("\(name)\(first.map { " " + $0 } ?? "") has no parameter '\(key)'", suggestion: suggestion)
+            }
+            guard values[key] == nil else { throw NotebookError("\(key) is given twice", suggestion: "keep one \(key)=…") }
+            values[key] = try Self.convert(text, for: spec, command: name)
+            given.append(key)
+        }
+        for spec in valid where values[spec.name] == nil {
+            if let d = spec.defaultValue { values[spec.name] = try Self.convert(d, for: spec, command: name) }
+        }
+        return Arguments(command: name, positional: positionalValues, values: values, given: given, raw: raw)
+    }
+
+    static func convert(_ text: String, for spec: ParameterSpec, command: String) throws(NotebookError) -> Value {
+        func bad(_ why: String) -> NotebookError {
+            NotebookError("\(spec.name)=\(text) is not valid for \(command): \(why)", suggestion: "\(spec.name) takes \(spec.kind.describe)")
+        }
+        switch spec.kind {
+        case .real(let range):
+            guard let v = Double(text), v.isFinite else { throw bad("not a number") }
+            guard range.contains(v) else { throw bad("out of range") }
+            return .real(v)
+        case .integer(let range):
+            guard let v = Double(text), v.isFinite else { throw bad("not a number") }
+            guard v == v.rounded(), abs(v) < 9e15 else { throw bad("not a whole number") }
+            guard range.contains(Int(v)) else { throw bad("out of range") }
+            return .integer(Int(v))
+        case .choice(let choices):
+            let w = text.lowercased()
+            guard choices.contains(w) else {
+                let hint = closest(w, among: choices).map { "did you mean \($0)?" } ?? "choose one of \(choices.joined(separator: ", "))"
+                throw NotebookError("'\(text)' is not a valid \(spec.name) for \(command)", suggestion: hint)
+            }
+            return .word(w)
+        case .text:
+            return .word(text)
+        case .reals(let range):
+            var out = [Double]()
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let v = Double(part), v.isFinite else { throw bad("'\(part)' is not a number") }
+                guard range.contains(v) else { throw bad("\(part) is out of range") }
+                out.append(v)
+            }
+            return .reals(out)
+        }
+    }
+
+    /// "train lr=… batch=… [steps=…]" style usage line.
+    public var usage: String {
+        var parts = [name]
+        for p in positional { parts.append(p.defaultValue == nil ? p.name.uppercased() : "[\(p.name.uppercased())]") }
+        if !variants.isEmpty || !parameters.isEmpty { parts.append("[name=value …]") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// A command's typed arguments.
+public struct Arguments: Sendable {
+    public let command: String
+    public let positional: [String: Value]
+    public let values: [String: Value]
+    /// Parameter names the user wrote, in order.
+    public let given: [String]
+    public let raw: RawCommand
+
+    public func real(_ name: String) -> Double? {
+        switch values[name] ?? positional[name] {
+        case .real(let v)?: return v
+        case .integer(let v)?: return Double(v)
+        default: return nil
+        }
+    }
+
+    public func integer(_ name: String) -> Int? {
+        if case .integer(let v)? = values[name] ?? positional[name] { return v }
+        return nil
+    }
+
+    public func word(_ name: String) -> String? {
+        if case .word(let w)? = values[name] ?? positional[name] { return w }
+        return nil
+    }
+
+    public func reals(_ name: String) -> [Double]? {
+        switch values[name] {
+        case .reals(let v)?: return v
+        case .real(let v)?: return [v]
+        default: return nil
+        }
+    }
+
+    public func has(_ name: String) -> Bool { given.contains(name) }
+}

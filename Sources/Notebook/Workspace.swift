@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Learning
+
+/// What a session knows between commands.
+public struct Workspace {
+    /// The model set by the last `model` command.
+    public var model: (any LearningModel)?
+    /// The last training result, and results kept under a name with `as=NAME`.
+    public var last: TrainingResult?
+    public var lastName: String?
+    public var named: [String: TrainingResult] = [:]
+    /// Every analysis result so far, for `export results`.
+    public var records: [ResultRecord] = []
+    public var sessionSeed: UInt64
+    /// Significant digits shown in results.
+    public var digits: Int = 4
+
+    public init(sessionSeed: UInt64) {
+        self.sessionSeed = sessionSeed
+    }
+
+    /// The result an analysis works on: `of=NAME` or the last one.
+    public func result(named name: String?) throws(NotebookError) -> TrainingResult {
+        if let name {
+            guard let r = named[name] else {
+                let hint = closest(name, among: Array(named.keys)).map { "did you mean of=\($0)?" }
+                    ?? (named.isEmpty ? "name a training with train … as=NAME" : "known results: " + named.keys.sorted().joined(separator: ", "))
+                throw NotebookError("there is no result named '\(name)'", suggestion: hint)
+            }
+            return r
+        }
+        guard let last else {
+            throw NotebookError("there is no training result yet",
+                                suggestion: model == nil ? "first set a model (model rbm n=10), then train (train lr=0.01 batch=16 steps=1e4)"
+                                    : "train first, e.g. train lr=0.01 batch=16 steps=1e4")
+        }
+        return last
+    }
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import Foundation
+import Learning
+import Linalg
+import Notebook
+
+/// The dyson command line: the notebook REPL, batch runs of scripts, and replay.
+@main
+struct Dyson: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dyson",
+        abstract: "Watch the weight matrices of learning algorithms move like random matrices.",
+        discussion: """
+        dyson trains ensembles of small learning models (a linear teacher–student \
+        network, a Gaussian RBM, a reference Dyson Brownian motion) and compares \
+        the spectra of their weight matrices with random-matrix theory: level \
+        spacings against the Wigner surmise, degenerate blocks against the \
+        semicircle, and the scaling with learning rate over batch size. Every \
+        session is written as a Markdown lab note that `dyson replay` re-runs.
+        """,
+        version: "dyson \(Notebook.version) — \(BLAS.summary)",
+        subcommands: [Session.self, ReplayNote.self],
+        defaultSubcommand: Session.self
+    )
+}
+
+/// `dyson [FILE]`: the REPL on a terminal, or a batch run of FILE / stdin.
+struct Session: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Start the notebook (on a terminal), or run commands from FILE or stdin.",
+        discussion: """
+        On a terminal dyson starts a REPL and writes the session as a lab note in \
+        sessions/. Otherwise it reads commands from FILE or stdin, prints results \
+        without prompts, colour or progress bars, and stops at the first error \
+        with exit status 1 (--keep-going carries on).
+        """)
+
+    @Argument(help: "A file of dyson commands to run instead of reading the terminal.")
+    var file: String?
+
+    @Option(help: "Write the lab note here (default on a terminal: sessions/DATE-N.md; in batch runs: no note).")
+    var note: String?
+
+    @Option(help: "Session seed (default: random on a terminal, 1 in batch runs).")
+    var seed: UInt64?
+
+    @Flag(help: "In batch runs, carry on after an error (the exit status is still 1).")
+    var keepGoing = false
+
+    @Flag(name: .customLong("no-color"), help: "No colour even on a terminal.")
+    var noColor = false
+
+    func run() throws {
+        let interactive = file == nil && isatty(0) == 1 && isatty(1) == 1
+        let sessionSeed = seed ?? (interactive ? UInt64.random(in: 1...999_999_999) : 1)
+        let front = Notebook.frontMatter(seed: sessionSeed)
+        var journal: Journal?
+        let notePath = note ?? (interactive ? Self.newNotePath() : nil)
+        if let notePath {
+            do { journal = try Journal(path: notePath, front: front) } catch {
+                Terminal.error(error)
+                throw ExitCode(2)
+            }
+        }
+        if interactive {
+            let progress = TerminalProgress()
+            let notebook = Notebook(front: front, journal: journal, progress: progress, cancel: Signals.cancel)
+            REPL(notebook: notebook, color: !noColor).run(notePath: notePath)
+        } else {
+            let notebook = Notebook(front: front, journal: journal, cancel: Signals.cancel)
+            Signals.installForBatch()
+            let source: [String]
+            if let file {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    Terminal.error(NotebookError("cannot read \(file)", suggestion: "give the path of a file of dyson commands"))
+                    throw ExitCode(2)
+                }
+                source = text.components(separatedBy: "\n")
+            } else {
+                source = Array(AnyIterator { readLine(strippingNewline: true) })
+            }
+            var failed = false
+            for (number, line) in source.enumerated() {
+                for result in notebook.execute(line) {
+                    if case .failure(let e) = result {
+                        failed = true
+                        Terminal.error(e, location: "\(file ?? "stdin"):\(number + 1)")
+                    } else {
+                        Terminal.show(result, color: false)
+                    }
+                }
+                if notebook.quitRequested || (failed && !keepGoing) { break }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+
+    /// sessions/YYYY-MM-DD-N.md with the first unused N.
+    static func newNotePath() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd"
+        let day = f.string(from: Date())
+        var n = 1
+        while FileManager.default.fileExists(atPath: "sessions/\(day)-\(n).md") { n += 1 }
+        return "sessions/\(day)-\(n).md"
+    }
+}
+
+/// `dyson replay NOTE.md [--check] [--update]`
+struct ReplayNote: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-run a lab note from an empty workspace and compare its results.",
+        discussion: """
+        Numbers are compared with a relative tolerance; the text around them is \
+        ignored. A replay runs nothing but dyson commands and writes only inside \
+        the note's folder.
+        """)
+
+    @Argument(help: "The note to replay.")
+    var note: String
+
+    @Flag(help: "Exit with status 1 if any result differs.")
+    var check = false
+
+    @Flag(help: "Rewrite the note's outputs and figures in place (prose is kept).")
+    var update = false
+
+    @Option(help: "Relative tolerance for comparing numbers.")
+    var rtol: Double = 2e-3
+
+    func run() throws {
+        let tty = isatty(1) == 1 && isatty(2) == 1
+        let report: Replay.Report
+        do {
+            report = try Replay.run(path: note, relativeTolerance: rtol, update: update, progress: tty ? TerminalProgress() : nil) { e in
+                switch e.status {
+                case .match: print("  ✓ \(e.line)")
+                case .mismatch(let d): print("  ✗ \(e.line)\n      \(d)")
+                case .failed(let m): print("  ✗ \(e.line)\n      error: \(m)")
+                }
+            }
+        } catch {
+            Terminal.error(error)
+            throw ExitCode(2)
+        }
+        let bad = report.mismatches.count
+        print("\(note): \(report.entries.count) commands, \(bad == 0 ? "all match" : "\(bad) differ")\(update ? "; outputs rewritten" : "")")
+        if check && bad > 0 && !update { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+@preconcurrency import CReadline
+import Foundation
+import Learning
+import Notebook
+
+/// SIGINT: clears the line while typing; stops long work otherwise.
+enum Signals {
+    static let cancel = CancellationFlag()
+
+    static func installForREPL() {
+        signal(SIGINT) { _ in
+            if dyson_rl_is_reading() != 0 {
+                dyson_rl_clear_line()
+            } else {
+                Signals.cancel.cancel()
+            }
+        }
+    }
+
+    /// Batch runs: the first Ctrl-C stops the running command (its partial
+    /// result is kept and said so), a second one ends dyson.
+    static func installForBatch() {
+        signal(SIGINT) { _ in
+            if Signals.cancel.isCancelled { exit(130) }
+            Signals.cancel.cancel()
+        }
+    }
+}
+
+/// Tab completion state for readline's C callbacks.
+nonisolated(unsafe) var completionMatches: [String] = []
+nonisolated(unsafe) var completionIndex = 0
+
+/// The interactive loop over GNU readline: line editing, persistent history,
+/// completion of commands, parameter names and words, Ctrl-R search, Ctrl-C.
+struct REPL {
+    let notebook: Notebook
+    let color: Bool
+
+    var historyPath: String {
+        (ProcessInfo.processInfo.environment["DYSON_HISTORY"] ?? (NSHomeDirectory() + "/.dyson_history"))
+    }
+
+    func run(notePath: String?) {
+        dyson_rl_set_name("dyson")
+        dyson_rl_set_completer { text, start, end in
+            let buffer = String(cString: dyson_rl_line_buffer())
+            let prefix = String(buffer.utf8.prefix(Int(end))) ?? buffer
+            completionMatches = Notebook.completions(for: prefix)
+            completionIndex = 0
+            dyson_rl_no_fallback()
+            dyson_rl_append_character(completionMatches.count == 1 && completionMatches[0].hasSuffix("=") ? 0 : 32)
+            return rl_completion_matches(text) { _, state in
+                if state == 0 { completionIndex = 0 }
+                guard completionIndex < completionMatches.count else { return nil }
+                defer { completionIndex += 1 }
+                return strdup(completionMatches[completionIndex])
+            }
+        }
+        read_history(historyPath)
+        Signals.installForREPL()
+        print("dyson \(Notebook.version) — notes go to \(notePath ?? "nowhere (no --note)")")
+        print("type help for the commands, Tab to complete, Ctrl-D to quit")
+        while true {
+            Signals.cancel.reset()
+            guard let raw = readline("» ") else { print(""); break }  // Ctrl-D
+            let line = String(cString: raw)
+            free(raw)
+            if !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                add_history(line)
+                if append_history(1, historyPath) != 0 { write_history(historyPath) }
+            }
+            for result in notebook.execute(line) {
+                Terminal.show(result, color: color)
+                if case .output(_, let out) = result, out.lines.contains(where: { $0.hasPrefix("stopped early") }) {
+                    print("(interrupted: the partial result is kept and is the current result)")
+                }
+            }
+            if notebook.quitRequested { break }
+        }
+        if let notePath { print("the note is in \(notePath)") }
+    }
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Notebook
+import Plot
+
+/// Printing results and errors, and the progress bar.
+enum Terminal {
+    static func show(_ execution: Execution, color: Bool) {
+        switch execution {
+        case .output(_, let out):
+            for line in out.lines { print(line) }
+            for f in out.figures { print(TextRenderer(color: color).render(f.figure), terminator: "") }
+            for r in out.remarks { print(color ? "\u{1B}[2m\(r)\u{1B}[0m" : r) }
+        case .failure(let e):
+            error(e)
+        case .prose, .nothing:
+            break
+        }
+        fflush(nil)
+    }
+
+    static func error(_ e: NotebookError, location: String? = nil) {
+        let text = (location.map { "\($0): " } ?? "") + e.description + "\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// A one-line progress bar on stderr, redrawn at most ten times a second.
+final class TerminalProgress: ProgressReporter {
+    private var last = Date.distantPast
+    private var shown = false
+
+    func update(label: String, fraction: Double, detail: String) {
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 0.1 || fraction >= 1 else { return }
+        last = now
+        let width = 24
+        let filled = Int((fraction * Double(width)).rounded(.down))
+        let bar = String(repeating: "█", count: min(width, filled)) + String(repeating: "░", count: max(0, width - filled))
+        let text = "\r  \(bar) \(String(format: "%3d", Int(fraction * 100)))%  \(detail)   "
+        FileHandle.standardError.write(Data(text.utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        shown = false
+        last = .distantPast
+    }
+}
