@@ -71,7 +71,10 @@ public struct CommandSpec: Sendable {
         self.name = name
         self.summary = summary
         self.positional = positional
-        self.parameters = parameters
+        // A command that draws random numbers always accepts seed= (the journal records it).
+        self.parameters = usesSeed && !parameters.contains(where: { $0.name == "seed" })
+            ? parameters + [ParameterSpec("seed", .integer(0...Int(Int64.max)), help: "random seed (default: derived from the session seed and the command's position)")]
+            : parameters
         self.variants = variants
         self.examples = examples
         self.usesSeed = usesSeed

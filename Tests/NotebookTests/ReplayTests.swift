@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+@testable import Notebook
+import Testing
+
+@Suite("Replay")
+struct ReplayTests {
+    func session() throws -> String {
+        let (nb, dir) = try makeSession(seed: 11)
+        nb.run("# Calibration with the reference model.")
+        nb.run("model dbm n=30")
+        nb.run("train lr=0.2 steps=100 runs=10")
+        nb.run("ratio")
+        nb.run("spacing replicas=50")
+        return dir + "/note.md"
+    }
+
+    @Test func aNoteReplaysToTheSameNumbers() throws {
+        let path = try session()
+        let report = try Replay.run(path: path)
+        #expect(report.entries.count == 4)
+        #expect(report.ok, "\(report.mismatches)")
+    }
+
+    @Test func aChangedNumberIsFoundAndNamed() throws {
+        let path = try session()
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let line = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("⟨r̃⟩ = ") })
+        let number = try #require(line.split(separator: " ").dropFirst(2).first)
+        let changed = line.replacingOccurrences(of: String(number), with: String(Double(number)! * 1.1))
+        text = text.replacingOccurrences(of: line, with: changed)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let report = try Replay.run(path: path)
+        let bad = try #require(report.mismatches.first)
+        #expect(bad.line.hasPrefix("ratio"))
+        if case .mismatch(let detail) = bad.status { #expect(detail.contains("in the note") && detail.contains("now")) }
+        // --update rewrites the outputs and keeps the prose; then it matches again.
+        _ = try Replay.run(path: path, update: true)
+        let updated = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(updated.contains("Calibration with the reference model."))
+        #expect(try Replay.run(path: path).ok)
+    }
+
+    @Test func aReplayedNoteCannotWriteOutsideItsFolder() throws {
+        let (nb, dir) = try makeSession()
+        nb.run("model dbm n=5")
+        nb.run("train lr=0.1 steps=10 runs=2")
+        let path = dir + "/note.md"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text += "```dyson\nexport spectra ../escaped.csv\n```\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let report = try Replay.run(path: path)
+        #expect(!report.ok)
+        if case .failed(let m)? = report.mismatches.first?.status { #expect(m.contains("outside the note's folder")) }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/../escaped.csv"))
+    }
+
+    @Test func numbersAreComparedWithATolerance() {
+        #expect(Replay.compare(recorded: ["a 1.0000 b 2"], now: ["a   1.0001   b 2"], tolerance: 2e-3) == .match)
+        #expect(Replay.compare(recorded: ["x 1.00"], now: ["x 1.10"], tolerance: 2e-3) != .match)
+        #expect(Replay.compare(recorded: ["x 1 2"], now: ["x 1"], tolerance: 2e-3) != .match)
+    }
+
+    /// Every note in sessions/ replays with the numbers it records.
+    @Test func goldenNotesReplay() throws {
+        let sessions = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sessions")
+        let notes = try FileManager.default.contentsOfDirectory(atPath: sessions.path).filter { $0.hasSuffix(".md") && !$0.contains(".full.") }
+        #expect(!notes.isEmpty)
+        for note in notes.sorted() {
+            let report = try Replay.run(path: sessions.appendingPathComponent(note).path)
+            #expect(report.ok, "\(note): \(report.mismatches.map { "\($0.line): \($0.status)" })")
+        }
+    }
+}
