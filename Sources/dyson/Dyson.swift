@@ -71,22 +71,26 @@ struct Session: ParsableCommand {
         } else {
             let notebook = Notebook(front: front, journal: journal, cancel: Signals.cancel)
             Signals.installForBatch()
-            let source: [String]
+            // Lines are run as they arrive (a pipe may stay open), from FILE or stdin.
+            let next: () -> String?
             if let file {
                 guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                     Terminal.error(NotebookError("cannot read \(file)", suggestion: "give the path of a file of dyson commands"))
                     throw ExitCode(2)
                 }
-                source = text.components(separatedBy: "\n")
+                var lines = text.components(separatedBy: "\n")[...]
+                next = { lines.popFirst() }
             } else {
-                source = Array(AnyIterator { readLine(strippingNewline: true) })
+                next = { readLine(strippingNewline: true) }
             }
             var failed = false
-            for (number, line) in source.enumerated() {
+            var number = 0
+            while let line = next() {
+                number += 1
                 for result in notebook.execute(line) {
                     if case .failure(let e) = result {
                         failed = true
-                        Terminal.error(e, location: "\(file ?? "stdin"):\(number + 1)")
+                        Terminal.error(e, location: "\(file ?? "stdin"):\(number)")
                     } else {
                         Terminal.show(result, color: false)
                     }

@@ -8,7 +8,17 @@ import Notebook
 enum Signals {
     static let cancel = CancellationFlag()
 
+    /// A parent may have started dyson with SIGINT blocked (the mask is inherited
+    /// across exec); then Ctrl-C would never arrive. Unblock it.
+    static func unblockInterrupt() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     static func installForREPL() {
+        unblockInterrupt()
         signal(SIGINT) { _ in
             if dyson_rl_is_reading() != 0 {
                 dyson_rl_clear_line()
@@ -21,6 +31,7 @@ enum Signals {
     /// Batch runs: the first Ctrl-C stops the running command (its partial
     /// result is kept and said so), a second one ends dyson.
     static func installForBatch() {
+        unblockInterrupt()
         signal(SIGINT) { _ in
             if Signals.cancel.isCancelled { exit(130) }
             Signals.cancel.cancel()

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+@testable import Notebook
+import Testing
+
+/// The built dyson executable (beside the test bundle).
+func dysonBinary() throws -> String {
+    let path = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dyson").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw NotebookError("no dyson executable at \(path)", suggestion: "build it first (swift build)")
+    }
+    return path
+}
+
+func temporaryFolder() throws -> String {
+    let dir = NSTemporaryDirectory() + "dyson-term-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Runs a command and collects its output (stdout and stderr). `detached`:
+/// output discarded, for commands that leave a daemon behind (tmux new-session).
+/// Uses posix_spawn and waitpid directly: Foundation's Process did not reap the
+/// tmux client whose server kept running.
+@discardableResult
+func shell(_ args: [String], detached: Bool = false) -> (status: Int32, output: String) {
+    let outputPath = NSTemporaryDirectory() + "dyson-shell-\(UUID().uuidString)"
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    let target = detached ? "/dev/null" : outputPath
+    posix_spawn_file_actions_addopen(&actions, 1, target, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    let argv = args.map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, args[0], &actions, nil, argv, environ) == 0 else { return (-1, "cannot start \(args[0])") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    let output = detached ? "" : ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+    try? FileManager.default.removeItem(atPath: outputPath)
+    let exited = status & 0x7f == 0
+    return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+}
+
+/// Drives the real terminal path: readline, completion, history, Ctrl-C, Ctrl-D.
+@Suite("Terminal", .serialized)
+struct TerminalTests {
+    final class Tmux {
+        let socket = "dyson-test-\(UUID().uuidString.prefix(8))"
+        func send(_ keys: String...) { shell(["tmux", "-L", socket, "send-keys", "-t", "t"] + keys) }
+        func screen() -> String { shell(["tmux", "-L", socket, "capture-pane", "-p", "-t", "t", "-S", "-200"]).output }
+        /// Waits until the screen contains `text` (at most `timeout` seconds).
+        func wait(for text: String, timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if screen().contains(text) { return true }
+                usleep(100_000)
+            }
+            Issue.record("the terminal never showed '\(text)':\n\(screen())", sourceLocation: sourceLocation)
+            return false
+        }
+        deinit { shell(["tmux", "-L", socket, "kill-server"], detached: true) }
+    }
+
+    @Test func replUnderTmux() throws {
+        guard shell(["which", "tmux"]).status == 0 else {
+            Issue.record("tmux is not installed (make test installs it)")
+            return
+        }
+        let binary = try dysonBinary(), dir = try temporaryFolder()
+        let tmux = Tmux()
+        shell(["tmux", "-L", tmux.socket, "new-session", "-d", "-s", "t", "-x", "110", "-y", "50",
+               "cd \(dir) && DYSON_HISTORY=\(dir)/history \(binary) --seed 3; echo EXITED $?; sleep 30"], detached: true)
+        guard tmux.wait(for: "type help") else { return }
+        tmux.send("he", "Tab")
+        guard tmux.wait(for: "» help") else { return }
+        tmux.send("Enter")
+        guard tmux.wait(for: "dyson commands") else { return }
+        tmux.send("model r", "Tab", " n", "Tab", "10", "Enter")
+        guard tmux.wait(for: "degenerate blocks: [1,2]") else { return }
+        tmux.send("train lr=0.01 batch=16 steps=1e9 runs=2", "Enter")
+        guard tmux.wait(for: "/1000000000") else { return }  // the progress bar: step N/1000000000
+        tmux.send("C-c")
+        guard tmux.wait(for: "partial result is kept") else { return }
+        tmux.send("not a command", "C-c")  // Ctrl-C while typing clears the line
+        tmux.send("spacing", "Enter")
+        guard tmux.wait(for: "pooled over 4 blocks") else { return }
+        #expect(!tmux.screen().contains("unknown command 'not'"))
+        tmux.send("C-d")
+        guard tmux.wait(for: "EXITED 0") else { return }
+        let history = try String(contentsOfFile: dir + "/history", encoding: .utf8)
+        #expect(history.contains("model rbm  n=10") && history.contains("spacing"))  // as typed: Tab added a space
+        let notes = try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").filter { $0.hasSuffix(".md") }
+        #expect(notes.count == 1)
+        let note = try String(contentsOfFile: dir + "/sessions/" + notes[0], encoding: .utf8)
+        #expect(note.contains("```dyson\nmodel rbm n=10\n```") && note.contains("```dyson\nspacing seed="))
+    }
+
+    /// kill -9 in the middle of a training: the note up to the last finished
+    /// command is intact and replays.
+    @Test func killedMidTrainingLeavesAReplayableNote() throws {
+        let binary = try dysonBinary(), dir = try temporaryFolder()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["--note", dir + "/note.md", "--seed", "4"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data("model dbm n=20\ntrain lr=0.1 steps=60 runs=6\nratio\nmodel rbm n=10\ntrain lr=0.01 steps=1e9 runs=2\n".utf8))
+        let deadline = Date().addingTimeInterval(30)
+        var note = ""
+        while Date() < deadline {
+            note = (try? String(contentsOfFile: dir + "/note.md", encoding: .utf8)) ?? ""
+            if note.contains("```dyson\nmodel rbm n=10") { break }
+            usleep(50_000)
+        }
+        usleep(500_000)  // well inside the long training
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        let report = try Replay.run(path: dir + "/note.md")
+        #expect(report.entries.map { $0.line.split(separator: " ").first.map(String.init) ?? "" } == ["model", "train", "ratio", "model"])
+        #expect(report.ok, "\(report.mismatches)")
+    }
+
+    /// Batch runs: no prompt, the first error stops with status 1 and names the line.
+    @Test func batchRunStopsAtTheFirstError() throws {
+        let binary = try dysonBinary(), dir = try temporaryFolder()
+        let script = dir + "/s.dyson"
+        try "model dbm n=10\ntrain lr=0.1 steps=10 runs=2\nspcing\nratio\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let r = shell([binary, script])
+        #expect(r.status == 1)
+        #expect(r.output.contains("s.dyson:3: error: unknown command 'spcing'") && r.output.contains("did you mean spacing?"))
+        #expect(!r.output.contains("»") && !r.output.contains("spacing ratios"))
+        let k = shell([binary, "--keep-going", script])
+        #expect(k.status == 1 && k.output.contains("⟨r̃⟩ ="))
+    }
+}
