@@ -9,6 +9,8 @@
 
 SWIFT      ?= swift
 DEB_PKGS   := libopenblas-dev libreadline-dev
+# The tests also drive the real REPL in a terminal multiplexer.
+TEST_PKGS  := $(DEB_PKGS) tmux
 # Tests run optimised: the physics checks train real ensembles.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
@@ -23,7 +25,8 @@ build: deps
 run: build
 	./.build/release/dyson
 
-test: deps
+test:
+	@./.ci/install-deps $(TEST_PKGS)
 	$(SWIFT) test $(TEST_FLAGS)
 
 bench-linalg: deps
