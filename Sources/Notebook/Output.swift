@@ -36,6 +36,9 @@ public struct CommandOutput: Sendable {
     public var figures: [(name: String, figure: Figure)] = []
     public var records: [ResultRecord] = []
     public var remarks: [String] = []
+    /// Parameters to record differently from how they were typed (an interrupted
+    /// training is recorded with the steps it completed, so a replay stops there).
+    public var recordedParameters: [String: String] = [:]
 
     public init() {}
 

@@ -84,7 +84,7 @@ struct REPL {
             }
             for result in notebook.execute(line) {
                 Terminal.show(result, color: color)
-                if case .output(_, let out) = result, out.lines.contains(where: { $0.hasPrefix("stopped early") }) {
+                if case .output(_, let out) = result, out.remarks.contains(where: { $0.hasPrefix("stopped early") }) {
                     print("(interrupted: the partial result is kept and is the current result)")
                 }
             }

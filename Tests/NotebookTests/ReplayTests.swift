@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Learning
 @testable import Notebook
 import Testing
 
@@ -71,5 +72,38 @@ struct ReplayTests {
             let report = try Replay.run(path: sessions.appendingPathComponent(note).path)
             #expect(report.ok, "\(note): \(report.mismatches.map { "\($0.line): \($0.status)" })")
         }
+    }
+}
+
+/// Cancels the running command once it is past `fraction` of its work.
+final class CancelLater: ProgressReporter {
+    let flag: CancellationFlag
+    let fraction: Double
+    init(_ flag: CancellationFlag, after fraction: Double) { self.flag = flag; self.fraction = fraction }
+    func update(label: String, fraction: Double, detail: String) { if fraction > self.fraction { flag.cancel() } }
+    func finish() {}
+}
+
+@Suite("Interrupted training")
+struct InterruptedTrainingTests {
+    /// An interrupted training keeps its partial result, says so, and is
+    /// recorded with the steps it completed, so that the note replays.
+    @Test func anInterruptedTrainingIsRecordedAsTrainedAndReplays() throws {
+        let dir = NSTemporaryDirectory() + "dyson-int-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let flag = CancellationFlag()
+        let front = Notebook.frontMatter(seed: 5)
+        let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front),
+                          progress: CancelLater(flag, after: 0.0001), cancel: flag, baseDirectory: dir)
+        nb.run("model rbm n=6")
+        let out = nb.run("train lr=0.01 batch=8 steps=1e9 runs=2 every=500")
+        #expect(out.remarks.contains { $0.hasPrefix("stopped early") })
+        let steps = try #require(nb.workspace.last?.completedSteps)
+        #expect(steps > 0 && steps % 500 == 0)
+        nb.run("spectrum")
+        let note = try String(contentsOfFile: dir + "/note.md", encoding: .utf8)
+        #expect(note.contains("steps=\(steps)") && !note.contains("steps=1e9"))
+        let report = try Replay.run(path: dir + "/note.md")
+        #expect(report.ok, "\(report.mismatches)")
     }
 }

@@ -80,7 +80,7 @@ struct TerminalTests {
         guard tmux.wait(for: "dyson commands") else { return }
         tmux.send("model r", "Tab", " n", "Tab", "10", "Enter")
         guard tmux.wait(for: "degenerate blocks: [1,2]") else { return }
-        tmux.send("train lr=0.01 batch=16 steps=1e9 runs=2", "Enter")
+        tmux.send("train lr=0.01 batch=16 steps=1e9 runs=2 every=1000", "Enter")
         guard tmux.wait(for: "/1000000000") else { return }  // the progress bar: step N/1000000000
         tmux.send("C-c")
         guard tmux.wait(for: "partial result is kept") else { return }

@@ -30,8 +30,9 @@ struct TextPlotTests {
         try assertSnapshot(TextRenderer().render(figure), named: name)
     }
 
-    @Test(arguments: SampleFigures.all.map(\.1))
-    func fitsEightyColumnsWithoutColour(figure: Figure) {
+    @Test(arguments: SampleFigures.all.map(\.0))
+    func fitsEightyColumnsWithoutColour(name: String) {
+        let figure = SampleFigures.all.first { $0.0 == name }!.1
         let text = TextRenderer().render(figure)
         for line in text.split(separator: "\n") { #expect(line.count <= 80, "\(line.count) columns: \(line)") }
         #expect(!text.contains("\u{1B}"))
@@ -99,8 +100,9 @@ struct SVGTests {
         return c
     }
 
-    @Test(arguments: SampleFigures.all.map(\.1))
-    func parsesAsXMLWithAxesTitleAndLegend(figure: Figure) throws {
+    @Test(arguments: SampleFigures.all.map(\.0))
+    func parsesAsXMLWithAxesTitleAndLegend(name: String) throws {
+        let figure = SampleFigures.all.first { $0.0 == name }!.1
         let c = try parse(SVGRenderer().render(figure))
         #expect(c.elements["svg"] == 1)
         #expect(c.scripts == 0)

@@ -45,6 +45,10 @@ public enum TrainCommand: NotebookCommand {
             throw NotebookError(error.description, suggestion: nil)
         }
         context.progress?.finish()
+        if result.cancelled && (result.runCount == 0 || result.completedSteps == 0) {
+            throw NotebookError("training interrupted before its first snapshot: nothing to keep",
+                                suggestion: "a smaller every= (now \(config.snapshotInterval) steps) keeps partial results of long trainings")
+        }
         context.workspace.last = result
         context.workspace.lastName = args.word("as")
         if let name = args.word("as") { context.workspace.named[name] = result }
@@ -54,7 +58,10 @@ public enum TrainCommand: NotebookCommand {
         out.line("\(model.summary)")
         out.line("trained \(result.runCount) runs × \(result.completedSteps) steps: lr=\(Format.plain(config.lr)) batch=\(config.batch) α/|B|=\(context.fmt(ratio)) seed=\(seed)")
         if result.cancelled {
-            out.line("stopped early (interrupted): kept \(result.runCount) runs up to step \(result.completedSteps)")
+            // The note records what was actually trained, so a replay stops there too.
+            out.recordedParameters = ["steps": "\(result.completedSteps)", "every": "\(config.snapshotInterval)",
+                                      "runs": "\(result.runCount)"]
+            out.remark("stopped early (interrupted): kept \(result.runCount) runs up to step \(result.completedSteps); recorded with the steps it completed")
         }
         if !result.droppedRuns.isEmpty {
             out.line("dropped \(result.droppedRuns.count) runs whose weights went non-finite (not averaged in)")
