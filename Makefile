@@ -17,7 +17,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 .PHONY: run test deps build bench bench-linalg bench-learning clean
 
 deps:
-	@./.ci/install-deps $(DEB_PKGS)
+	@./scripts/install-deps $(DEB_PKGS)
 
 build: deps
 	$(SWIFT) build -c release --product dyson
@@ -26,7 +26,7 @@ run: build
 	./.build/release/dyson
 
 test:
-	@./.ci/install-deps $(TEST_PKGS)
+	@./scripts/install-deps $(TEST_PKGS)
 	$(SWIFT) test $(TEST_FLAGS)
 
 bench-linalg: deps
