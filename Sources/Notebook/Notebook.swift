@@ -22,7 +22,7 @@ public final class Notebook {
     /// Every command, declared once.
     public static let commands: [any NotebookCommand.Type] = [
         HelpCommand.self, ModelCommand.self, TrainCommand.self, SpectrumCommand.self, SpacingCommand.self,
-        SemicircleCommand.self, RatioCommand.self, FlowCommand.self, MarchenkoPasturCommand.self, ShowCommand.self,
+        SemicircleCommand.self, RatioCommand.self, FlowCommand.self, MarchenkoPasturCommand.self, ScanCommand.self, ShowCommand.self,
         SetCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, QuitCommand.self,
     ]
 

@@ -9,6 +9,8 @@ public struct Workspace {
     public var last: TrainingResult?
     public var lastName: String?
     public var named: [String: TrainingResult] = [:]
+    /// Scans so far (each `scan` adds one series to the collapse figure).
+    public var scans: [ScanSeries] = []
     /// Every analysis result so far, for `export results`.
     public var records: [ResultRecord] = []
     public var sessionSeed: UInt64

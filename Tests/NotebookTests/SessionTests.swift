@@ -118,3 +118,28 @@ struct SessionTests {
         #expect(other.workspace.last?.spectra == nb.workspace.last?.spectra)
     }
 }
+
+@Suite("Scan")
+struct ScanTests {
+    /// Two scans land in one collapse; settings with equal α/|B| agree (the
+    /// linear scaling rule) and the fitted slope is near √π.
+    @Test func scansCollapseOnOneLine() throws {
+        let (nb, _) = try makeSession()
+        nb.run("model ts n=2 data=fresh")
+        let lrScan = nb.run("scan lr=0.05,0.1 batch=16 steps=1500 runs=1500")
+        #expect(lrScan.lines.contains { $0.contains("a_fit") })
+        let batchScan = nb.run("scan lr=0.05 batch=8 steps=1500 runs=1500 as=batch")
+        #expect(batchScan.lines.contains { $0.hasPrefix("collapse over 2 scans (3 points)") })
+        let scans = nb.workspace.scans
+        let a = try #require(scans[0].points.first { $0.lr == 0.1 && $0.batch == 16 })
+        let b = try #require(scans[1].points.first { $0.lr == 0.05 && $0.batch == 8 })
+        let difference = a.meanSpacing.value - b.meanSpacing.value
+        let error = (pow(a.meanSpacing.error!, 2) + pow(b.meanSpacing.error!, 2)).squareRoot()
+        #expect(abs(difference) < 4 * error, "equal α/|B|: \(a.meanSpacing) vs \(b.meanSpacing)")
+        let slope = try #require(batchScan.records.first { $0.quantity == "a_fit ⟨S⟩" })
+        #expect(abs(slope.value / Double.pi.squareRoot() - 1) < 0.06, "a_fit = \(slope.value)")
+        #expect(batchScan.figures.first?.figure.layers.compactMap(\.label).contains("⟨S⟩ batch") == true)
+        nb.run("model dbm n=10")
+        #expect(nb.fail("scan lr=0.1 steps=10 runs=10")?.message.contains("degenerate pairs") == true)
+    }
+}

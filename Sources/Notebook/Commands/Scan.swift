@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Learning
+import Plot
+import RMT
+
+/// One measured point of a scan: a degenerate pair at one setting.
+public struct ScanPoint: Sendable {
+    public let lr: Double
+    public let batch: Int
+    public let noise: Double?
+    public let pair: [Int]
+    /// The predicted scale: √(αA/|B|) (ts) or √((α/|B|)·x*) (rbm).
+    public let scale: Double
+    public let meanSpacing: Estimate
+    public let sigma: Estimate
+    public let center: Estimate
+    /// λ_fit/κ for the RBM (the non-universal mean shift), nil for ts.
+    public let shift: Double?
+}
+
+/// The points of one `scan` command.
+public struct ScanSeries: Sendable {
+    public let label: String
+    public let kind: ModelKind
+    public let points: [ScanPoint]
+}
+
+/// `scan lr=0.01,0.02,… batch=… steps=… runs=…`: trains every setting and
+/// collects the pairs' ⟨S⟩ and √π·σ against the predicted scale.
+public enum ScanCommand: NotebookCommand {
+    public static let spec = CommandSpec(
+        name: "scan", summary: "train several settings (lists of lr, batch, noise) and show the scaling collapse",
+        parameters: [
+            ParameterSpec("lr", .reals(1e-12...100), default: "0.01", help: "learning rates α (comma list)"),
+            ParameterSpec("batch", .reals(1...1_000_000), default: "16", help: "batch sizes |B| (comma list)"),
+            ParameterSpec("noise", .reals(0...1e3), help: "ts only: noise levels ε (comma list; default the model's)"),
+            ParameterSpec("steps", .integer(1...1_000_000_000), default: "1e4", help: "SGD updates per run"),
+            ParameterSpec("runs", .integer(1...10_000_000), help: "runs per setting (default as for train)"),
+            ParameterSpec("from", .integer(0...1_000_000_000), help: "trajectory sampling: use snapshots at step ≥ FROM (with every=)"),
+            ParameterSpec("every", .integer(1...1_000_000_000), help: "snapshot interval (default: only the end)"),
+            ParameterSpec("as", .text, help: "label of this scan in the collapse figure"),
+        ],
+        examples: ["scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000"], usesSeed: true)
+
+    public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        guard let base = context.workspace.model else {
+            throw NotebookError("there is no model to scan", suggestion: "set one first, e.g. model ts n=2")
+        }
+        guard base.kind != .dbm else { throw NotebookError("scan needs degenerate pairs: use ts or rbm", suggestion: "model ts n=2 or model rbm n=10") }
+        let lrs = args.reals("lr")!, batches = args.reals("batch")!.map { Int($0) }
+        guard args.reals("batch")!.allSatisfy({ $0 == $0.rounded() }) else { throw NotebookError("batch sizes must be whole numbers") }
+        var noises: [Double?] = [nil]
+        if let n = args.reals("noise") {
+            guard let ts = base as? TeacherStudent else { throw NotebookError("noise= applies to the ts model only") }
+            _ = ts
+            noises = n
+        }
+        let steps = args.integer("steps")!
+        let every = args.integer("every") ?? steps
+        if let from = args.integer("from"), from >= steps { throw NotebookError("from=\(from) is not before the last step \(steps)") }
+        var points = [ScanPoint]()
+        var out = CommandOutput()
+        var setting = 0
+        let total = lrs.count * batches.count * noises.count
+        out.line("setting  lr        batch  noise   pair     scale      ⟨S⟩                 √π·σ                λ_fit/κ")
+        for noise in noises {
+            let model: any LearningModel
+            if let noise, let ts = base as? TeacherStudent {
+                do {
+                    model = try TeacherStudent(n: ts.n, teacher: ts.teacher, noise: noise, initScale: ts.initScale,
+                                               batchesPerEpoch: ts.batchesPerEpoch, sharedData: ts.sharedData)
+                } catch { throw NotebookError(error.message, suggestion: error.suggestion) }
+            } else {
+                model = base
+            }
+            for lr in lrs {
+                for batch in batches {
+                    setting += 1
+                    let config = TrainingConfig(lr: lr, batch: batch, steps: steps, runs: args.integer("runs") ?? TrainCommand.defaultRuns(for: model),
+                                                seed: seed &+ UInt64(setting), every: every)
+                    context.cancel.reset()
+                    let result: TrainingResult
+                    do {
+                        result = try Trainer.train(model: model, config: config, progress: { p in
+                            context.progress?.update(label: "scan", fraction: (Double(setting - 1) + p.fraction) / Double(total),
+                                                     detail: "setting \(setting)/\(total)")
+                        }, cancel: context.cancel)
+                    } catch { throw NotebookError(error.description) }
+                    if result.cancelled { throw NotebookError("scan interrupted at setting \(setting) of \(total)", suggestion: "run the remaining settings as another scan") }
+                    let spectra = args.integer("from").map { result.samples(fromStep: $0) } ?? result.finalSpectra
+                    for pair in model.target.blocks where pair.count == 2 {
+                        let s = Spacings.withinBlock(spectra, block: pair)
+                        guard s.count >= 4 else { throw NotebookError("too few spacings at setting \(setting)", suggestion: "more runs, or from= with every=") }
+                        let mean = Statistics.meanWithError(s)
+                        let fit = DensityFit.goe2x2(spectra.flatMap { x in pair.map { x[$0] } })
+                        let scale: Double
+                        var shift: Double?
+                        if let ts = model as? TeacherStudent {
+                            scale = (lr * ts.noise * ts.noise / Double(batch)).squareRoot()
+                        } else {
+                            let rbm = model as! GaussianRBM
+                            let x = model.target.values[pair[0]], kappa = rbm.targetKappa[pair[0]]
+                            scale = (lr / Double(batch) * x).squareRoot()
+                            shift = (rbm.mu * rbm.mu - rbm.sigmaH * rbm.sigmaH * fit.center.value) / kappa
+                        }
+                        let root = Double.pi.squareRoot()
+                        points.append(ScanPoint(lr: lr, batch: batch, noise: (model as? TeacherStudent)?.noise, pair: pair, scale: scale,
+                                                meanSpacing: mean, sigma: fit.sigma, center: fit.center, shift: shift))
+                        let noiseText = (model as? TeacherStudent).map { context.fmt($0.noise) } ?? "—"
+                        out.line(String(format: "%5d    ", setting) + Format.plain(lr).padding(toLength: 10, withPad: " ", startingAt: 0)
+                                 + "\(batch)".padding(toLength: 7, withPad: " ", startingAt: 0) + noiseText.padding(toLength: 8, withPad: " ", startingAt: 0)
+                                 + "[\(pair[0]),\(pair[1])]".padding(toLength: 9, withPad: " ", startingAt: 0)
+                                 + context.fmt(scale).padding(toLength: 11, withPad: " ", startingAt: 0)
+                                 + context.fmt(mean.value, mean.error).padding(toLength: 20, withPad: " ", startingAt: 0)
+                                 + context.fmt(root * fit.sigma.value, fit.sigma.error.map { root * $0 }).padding(toLength: 20, withPad: " ", startingAt: 0)
+                                 + (shift.map { context.fmt($0) } ?? "—"))
+                    }
+                }
+            }
+        }
+        let label = args.word("as") ?? "scan \(context.workspace.scans.count + 1)"
+        context.workspace.scans.append(ScanSeries(label: label, kind: base.kind, points: points))
+        let series = context.workspace.scans.filter { $0.kind == base.kind }
+        let all = series.flatMap(\.points)
+        let xs = all.map(\.scale)
+        let spacingFit = LeastSquares.lineThroughOrigin(x: xs, y: all.map(\.meanSpacing.value), yErrors: all.map { max($0.meanSpacing.error ?? 1e-12, 1e-12) })
+        let sigmaFit = LeastSquares.lineThroughOrigin(x: xs, y: all.map { Double.pi.squareRoot() * $0.sigma.value },
+                                                      yErrors: all.map { Double.pi.squareRoot() * max($0.sigma.error ?? 1e-12, 1e-12) })
+        let theory = base.kind == .ts ? Double.pi.squareRoot() : (2 * Double.pi).squareRoot()
+        out.line("collapse over \(series.count) scan\(series.count == 1 ? "" : "s") (\(all.count) points):")
+        out.line("  ⟨S⟩  = a·scale, a_fit = \(context.fmt(spacingFit.slope.value, spacingFit.slope.error))  χ²/dof \(context.fmt(spacingFit.chi2PerDof))")
+        out.line("  √π·σ = a·scale, a_fit = \(context.fmt(sigmaFit.slope.value, sigmaFit.slope.error))  χ²/dof \(context.fmt(sigmaFit.chi2PerDof))")
+        out.line("  small-α/|B| theory slope \(base.kind == .ts ? "√π" : "√(2π)") = \(context.fmt(theory))")
+        out.record(ResultRecord(command: "scan", quantity: "a_fit ⟨S⟩", estimate: spacingFit.slope, prediction: theory))
+        out.record(ResultRecord(command: "scan", quantity: "a_fit √πσ", estimate: sigmaFit.slope, prediction: theory))
+        let markers = Marker.allCases
+        var layers = [Layer]()
+        for (k, s) in series.enumerated() {
+            layers.append(.points(Points(xs: s.points.map(\.scale), ys: s.points.map(\.meanSpacing.value),
+                                         yErrors: s.points.map { $0.meanSpacing.error ?? 0 }, label: "⟨S⟩ \(s.label)", marker: markers[(2 * k) % 4])))
+            layers.append(.points(Points(xs: s.points.map(\.scale), ys: s.points.map { Double.pi.squareRoot() * $0.sigma.value },
+                                         yErrors: s.points.map { Double.pi.squareRoot() * ($0.sigma.error ?? 0) }, label: "√πσ \(s.label)", marker: markers[(2 * k + 1) % 4])))
+        }
+        let top = (xs.max() ?? 1) * 1.1
+        layers.append(.line(Line(xs: [0, top], ys: [0, spacingFit.slope.value * top], label: "fit a = \(context.fmt(spacingFit.slope.value))")))
+        layers.append(.line(Line(xs: [0, top], ys: [0, theory * top], label: "theory", style: .dashed)))
+        out.figure("collapse", Figure(title: "Scaling collapse", x: Axis(base.kind == .ts ? "√(αA/|B|)" : "√((α/|B|)x*)"), y: Axis("⟨S⟩, √π·σ"), layers: layers))
+        if base.kind == .rbm {
+            var shiftLayers = [Layer]()
+            for (k, pair) in Set(all.map(\.pair)).sorted(by: { $0[0] < $1[0] }).enumerated() {
+                let p = all.filter { $0.pair == pair }
+                shiftLayers.append(.points(Points(xs: p.map { $0.lr / Double($0.batch) }, ys: p.map { $0.shift ?? .nan },
+                                                  label: "pair [\(pair[0]),\(pair[1])]", marker: markers[k % 4])))
+            }
+            shiftLayers.append(.rule(Rule(.horizontal, at: 1, label: "no shift")))
+            out.figure("shift", Figure(title: "Mean shift of the pairs", x: Axis("α/|B|"), y: Axis("λ_fit/κ"), layers: shiftLayers))
+        }
+        return out
+    }
+}
