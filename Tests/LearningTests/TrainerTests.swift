@@ -112,9 +112,12 @@ struct TrainerTests {
         #expect(r.cancelled)
         #expect(calls >= 2)
         #expect(r.completedSteps >= 1000 && r.completedSteps < config.steps)
-        #expect(r.runCount == 2)  // no run finished: both kept, truncated to a common snapshot
+        // No run finished: the started ones (both, unless the machine was too busy
+        // to start the second before the cancel) are kept, truncated to a common snapshot.
+        #expect(r.runCount >= 1 && r.runCount <= 2)
+        #expect(r.runIndices == Array(0..<r.runCount))
         #expect(r.snapshotSteps.last == r.completedSteps)
-        #expect(r.spectra.count == r.snapshotSteps.count * 2 * 10)
+        #expect(r.spectra.count == r.snapshotSteps.count * r.runCount * 10)
         #expect(r.spectra.allSatisfy { $0.isFinite })
     }
 

@@ -114,3 +114,35 @@ struct InterruptedTrainingTests {
         #expect(report.ok, "\(report.mismatches)")
     }
 }
+
+/// Cancels the running command at the first progress report whose detail matches.
+final class CancelWhen: ProgressReporter {
+    let flag: CancellationFlag
+    let marker: String
+    init(_ flag: CancellationFlag, detailContains marker: String) { self.flag = flag; self.marker = marker }
+    func update(label: String, fraction: Double, detail: String) { if detail.contains(marker) { flag.cancel() } }
+    func finish() {}
+}
+
+@Suite("Interrupted scan")
+struct InterruptedScanTests {
+    /// Ctrl-C during a scan keeps the finished settings; the note records the
+    /// scan as far as it got, and replays.
+    @Test func anInterruptedScanKeepsFinishedSettingsAndReplays() throws {
+        let dir = NSTemporaryDirectory() + "dyson-scan-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let flag = CancellationFlag()
+        let front = Notebook.frontMatter(seed: 6)
+        let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front),
+                          progress: CancelWhen(flag, detailContains: "setting 2/"), cancel: flag, baseDirectory: dir)
+        nb.run("model ts n=2")
+        let out = nb.run("scan lr=0.05,0.1 batch=16 steps=3e7 every=3e7 runs=4")
+        #expect(out.remarks.contains { $0.contains("kept the 1 finished settings of 2") })
+        #expect(nb.workspace.scans.first?.points.map(\.lr) == [0.05])
+        let note = try String(contentsOfFile: dir + "/note.md", encoding: .utf8)
+        #expect(note.contains("scan batch=16 steps=3e7 every=3e7 runs=4 lr=0.05 seed="))
+        // The replay trains the finished setting only (≈ the same time once more).
+        let report = try Replay.run(path: dir + "/note.md")
+        #expect(report.ok, "\(report.mismatches)")
+    }
+}

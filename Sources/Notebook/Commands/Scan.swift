@@ -64,7 +64,9 @@ public enum ScanCommand: NotebookCommand {
         var setting = 0
         let total = lrs.count * batches.count * noises.count
         out.line("setting  lr        batch  noise   pair     scale      ⟨S⟩                 √π·σ                λ_fit/κ")
-        for noise in noises {
+        var interrupted = false
+        var completed = [(lr: Double, batch: Int, noise: Double?)]()
+        settings: for noise in noises {
             let model: any LearningModel
             if let noise, let ts = base as? TeacherStudent {
                 do {
@@ -87,7 +89,11 @@ public enum ScanCommand: NotebookCommand {
                                                      detail: "setting \(setting)/\(total)")
                         }, cancel: context.cancel)
                     } catch { throw NotebookError(error.description) }
-                    if result.cancelled { throw NotebookError("scan interrupted at setting \(setting) of \(total)", suggestion: "run the remaining settings as another scan") }
+                    if result.cancelled {
+                        interrupted = true
+                        break settings
+                    }
+                    completed.append((lr, batch, noise))
                     let spectra = args.integer("from").map { result.samples(fromStep: $0) } ?? result.finalSpectra
                     for pair in model.target.blocks where pair.count == 2 {
                         let s = Spacings.withinBlock(spectra, block: pair)
@@ -118,6 +124,23 @@ public enum ScanCommand: NotebookCommand {
                     }
                 }
             }
+        }
+        if interrupted {
+            guard !points.isEmpty else {
+                throw NotebookError("scan interrupted during its first setting: nothing to keep", suggestion: "run it again, or with fewer steps")
+            }
+            // Keep the finished settings; when one parameter is a list, the note
+            // records the scan as far as it got, so a replay stops there too and
+            // the rest can be run as another scan.
+            let lists = [("lr", lrs.count), ("batch", batches.count), ("noise", noises.count)].filter { $0.1 > 1 }
+            if lists.count == 1 {
+                let name = lists[0].0
+                let values: [String] = completed.map { c in
+                    name == "lr" ? Format.plain(c.lr) : name == "batch" ? "\(c.batch)" : Format.plain(c.noise ?? 0)
+                }
+                out.recordedParameters = [name: values.joined(separator: ",")]
+            }
+            out.remark("interrupted: kept the \(completed.count) finished settings of \(total)")
         }
         let label = args.word("as") ?? "scan \(context.workspace.scans.count + 1)"
         context.workspace.scans.append(ScanSeries(label: label, kind: base.kind, points: points))
