@@ -64,6 +64,7 @@ public enum ScanCommand: NotebookCommand {
         var setting = 0
         let total = lrs.count * batches.count * noises.count
         out.line("setting  lr        batch  noise   pair     scale      ⟨S⟩                 √π·σ                λ_fit/κ")
+        var pooled = [Double]()  // s = S/⟨S⟩ of every pair and setting of this scan
         var interrupted = false
         var completed = [(lr: Double, batch: Int, noise: Double?)]()
         settings: for noise in noises {
@@ -99,6 +100,7 @@ public enum ScanCommand: NotebookCommand {
                         let s = Spacings.withinBlock(spectra, block: pair)
                         guard s.count >= 4 else { throw NotebookError("too few spacings at setting \(setting)", suggestion: "more runs, or from= with every=") }
                         let mean = Statistics.meanWithError(s)
+                        pooled += s.map { $0 / mean.value }
                         let fit = DensityFit.goe2x2(spectra.flatMap { x in pair.map { x[$0] } })
                         let scale: Double
                         var shift: Double?
@@ -169,6 +171,14 @@ public enum ScanCommand: NotebookCommand {
         layers.append(.line(Line(xs: [0, top], ys: [0, spacingFit.slope.value * top], label: "fit a = \(context.fmt(spacingFit.slope.value))")))
         layers.append(.line(Line(xs: [0, top], ys: [0, theory * top], label: "theory", style: .dashed)))
         out.figure("collapse", Figure(title: "Scaling collapse", x: Axis(base.kind == .ts ? "√(αA/|B|)" : "√((α/|B|)x*)"), y: Axis("⟨S⟩, √π·σ"), layers: layers))
+        let surmise = WignerSurmise(beta: 1)
+        let ks = KolmogorovSmirnov.testSpacings(pooled, law: surmise, replicas: 200, seed: seed)
+        out.line("s = S/⟨S⟩ of this scan, pooled: \(pooled.count) spacings, Var(s) = \(context.fmt(Statistics.variance(pooled)))  surmise \(context.fmt(surmise.variance))  KS D = \(context.fmt(ks.distance)) (p \(context.fmt(ks.pValue)))")
+        let h = Histogram(freedmanDiaconis: pooled, range: 0...3.5)
+        out.figure("spacing", Figure(
+            title: "\(label): s = S/⟨S⟩ pooled over \(completed.count) settings (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),
+            layers: [Analysis.histogramBars(h, label: "measured"),
+                     .line(Line(function: surmise.pdf, over: 0...3.5, label: "Wigner surmise β=1"))]))
         if base.kind == .rbm {
             var shiftLayers = [Layer]()
             for (k, pair) in Set(all.map(\.pair)).sorted(by: { $0[0] < $1[0] }).enumerated() {
