@@ -111,7 +111,7 @@ struct TrainerTests {
         }, cancel: flag)
         #expect(r.cancelled)
         #expect(calls >= 2)
-        #expect(r.completedSteps >= 1000 && r.completedSteps < config.steps)
+        #expect(r.completedSteps % 1000 == 0 && r.completedSteps < config.steps)  // a snapshot step (0 if a run started late on a busy machine)
         // No run finished: the started ones (both, unless the machine was too busy
         // to start the second before the cancel) are kept, truncated to a common snapshot.
         #expect(r.runCount >= 1 && r.runCount <= 2)
