@@ -82,12 +82,12 @@ struct ReplayTests {
     }
 }
 
-/// Cancels the running command once it is past `fraction` of its work.
-final class CancelLater: ProgressReporter {
+/// Cancels the running command at the first progress report that `when` accepts.
+final class CancelWhen: ProgressReporter {
     let flag: CancellationFlag
-    let fraction: Double
-    init(_ flag: CancellationFlag, after fraction: Double) { self.flag = flag; self.fraction = fraction }
-    func update(label: String, fraction: Double, detail: String) { if fraction > self.fraction { flag.cancel() } }
+    let when: (Double, String) -> Bool
+    init(_ flag: CancellationFlag, when: @escaping (_ fraction: Double, _ detail: String) -> Bool) { self.flag = flag; self.when = when }
+    func update(label: String, fraction: Double, detail: String) { if when(fraction, detail) { flag.cancel() } }
     func finish() {}
 }
 
@@ -101,7 +101,7 @@ struct InterruptedTrainingTests {
         let flag = CancellationFlag()
         let front = Notebook.frontMatter(seed: 5)
         let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front),
-                          progress: CancelLater(flag, after: 0.0001), cancel: flag, baseDirectory: dir)
+                          progress: CancelWhen(flag) { fraction, _ in fraction > 0.0001 }, cancel: flag, baseDirectory: dir)
         nb.run("model rbm n=6")
         let out = nb.run("train lr=0.01 batch=8 steps=1e9 runs=1 every=500")  // one run: no late starter on a busy machine
         #expect(out.remarks.contains { $0.hasPrefix("stopped early") })
@@ -115,15 +115,6 @@ struct InterruptedTrainingTests {
     }
 }
 
-/// Cancels the running command at the first progress report whose detail matches.
-final class CancelWhen: ProgressReporter {
-    let flag: CancellationFlag
-    let marker: String
-    init(_ flag: CancellationFlag, detailContains marker: String) { self.flag = flag; self.marker = marker }
-    func update(label: String, fraction: Double, detail: String) { if detail.contains(marker) { flag.cancel() } }
-    func finish() {}
-}
-
 @Suite("Interrupted scan")
 struct InterruptedScanTests {
     /// Ctrl-C during a scan keeps the finished settings; the note records the
@@ -134,7 +125,7 @@ struct InterruptedScanTests {
         let flag = CancellationFlag()
         let front = Notebook.frontMatter(seed: 6)
         let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front),
-                          progress: CancelWhen(flag, detailContains: "setting 2/"), cancel: flag, baseDirectory: dir)
+                          progress: CancelWhen(flag) { _, detail in detail.contains("setting 2/") }, cancel: flag, baseDirectory: dir)
         nb.run("model ts n=2")
         let out = nb.run("scan lr=0.05,0.1 batch=16 steps=3e7 every=3e7 runs=4")
         #expect(out.remarks.contains { $0.contains("kept the 1 finished settings of 2") })
