@@ -49,6 +49,31 @@ public final class Notebook {
     }
 
     public var workspace: Workspace { context.workspace }
+
+    /// Seconds spent running commands so far (not waiting for the user).
+    public private(set) var commandSeconds = 0.0
+
+    /// The prose line a finished session ends with: `Run time: …`. Prose that
+    /// starts with this prefix is the record of an earlier run, so `load` skips it
+    /// and `replay --update` rewrites it.
+    public static let runTimePrefix = "Run time: "
+
+    public static func runTimeProse(seconds: Double, cores: Int) -> String {
+        #if DEBUG
+        let build = "debug build"
+        #else
+        let build = "release build"
+        #endif
+        return "\(runTimePrefix)\(Format.duration(seconds)) of computing on \(cores) core\(cores == 1 ? "" : "s") (\(BLAS.summary)), \(build)."
+    }
+
+    /// Ends the session: records in the note how long its commands took, so a
+    /// reader knows what replaying it costs. Nothing is recorded for a session
+    /// that ran no command.
+    public func finish() {
+        guard position > 0 else { return }
+        record(.prose(Self.runTimeProse(seconds: commandSeconds, cores: ProcessInfo.processInfo.activeProcessorCount)))
+    }
     public var quitRequested: Bool { context.quitRequested }
 
     /// The front matter for a new session on this machine.
@@ -107,6 +132,8 @@ public final class Notebook {
                 }
                 let saved = context.workspace
                 let output: CommandOutput
+                let started = Date()
+                defer { commandSeconds += Date().timeIntervalSince(started) }
                 do throws(NotebookError) {
                     output = try command.run(args, seed: seed, context: context)
                 } catch {

@@ -19,6 +19,8 @@ public enum Replay {
     public struct Report: Sendable {
         public let path: String
         public let entries: [Entry]
+        /// Seconds the replayed commands took.
+        public var seconds = 0.0
         public var mismatches: [Entry] { entries.filter { $0.status != .match } }
         public var ok: Bool { mismatches.isEmpty }
     }
@@ -38,7 +40,7 @@ public enum Replay {
         for entry in recorded.entries {
             switch entry {
             case .prose(let p):
-                for line in p.components(separatedBy: "\n") { notebook.execute("# " + line) }
+                for line in p.components(separatedBy: "\n") where !line.hasPrefix(Notebook.runTimePrefix) { notebook.execute("# " + line) }
             case .command(let line, let output, _, _):
                 let results = notebook.execute(line)
                 let status: Status
@@ -56,13 +58,14 @@ public enum Replay {
             }
         }
         if update {
+            notebook.finish()
             var doc = notebook.document
             doc.front = recorded.front
             // Prose was replayed line by line; merge consecutive prose lines back into paragraphs.
             doc.entries = mergeProse(doc.entries)
             try doc.write(to: path)
         }
-        return Report(path: path, entries: entries)
+        return Report(path: path, entries: entries, seconds: notebook.commandSeconds)
     }
 
     static func mergeProse(_ entries: [NoteEntry]) -> [NoteEntry] {

@@ -68,25 +68,34 @@ public enum KolmogorovSmirnov {
     /// the fraction of `replicas` samples of the same size drawn from `null` whose
     /// distance, after the *same* `compare` step, is at least the observed one:
     /// p = (1 + #{D* ≥ D})/(1 + replicas). Deterministic for a given `seed`.
+    ///
+    /// Correlated samples (taken along one trajectory) fluctuate like fewer
+    /// independent ones: pass `effectiveSize` = N/(2τ_int) and the replicas are
+    /// drawn with that many values, so D's null spread matches. This is the usual
+    /// approximation, good when τ_int is known to ≈ 10 %; it is not exact for
+    /// strongly non-exponential correlations.
     public static func test<Null: ContinuousLaw, Fitted: ContinuousLaw>(
-        _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1,
+        _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1, effectiveSize: Int? = nil,
         compare: ([Double]) -> Fitted
     ) -> Result {
         let observed = distance(sample, cdf: compare(sample).cdf)
+        let size = min(sample.count, max(2, effectiveSize ?? sample.count))
         var exceed = 0
         for r in 0..<replicas {
             var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(r))
-            let fake = null.sample(count: sample.count) { rng.nextUniform() }
+            let fake = null.sample(count: size) { rng.nextUniform() }
             if distance(fake, cdf: compare(fake).cdf) >= observed { exceed += 1 }
         }
         let p = Double(1 + exceed) / Double(1 + replicas)
+        let sizeNote = size < sample.count ? ", replicas of the effective size \(size)" : ""
         return Result(distance: observed, pValue: p, sampleSize: sample.count,
-                      method: "KS, parametric bootstrap p (\(replicas) replicas, same normalisation)")
+                      method: "KS, parametric bootstrap p (\(replicas) replicas, same normalisation\(sizeNote))")
     }
 
     /// Spacings S against a unit-mean spacing law after normalising s = S/⟨S⟩.
-    public static func testSpacings<Law: ContinuousLaw>(_ spacings: [Double], law: Law, replicas: Int = 500, seed: UInt64 = 1) -> Result {
-        test(spacings, null: law, replicas: replicas, seed: seed) { s in
+    public static func testSpacings<Law: ContinuousLaw>(_ spacings: [Double], law: Law, replicas: Int = 500, seed: UInt64 = 1,
+                                                        effectiveSize: Int? = nil) -> Result {
+        test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize) { s in
             AffineLaw(law, scale: max(Statistics.mean(s), 1e-300))
         }
     }

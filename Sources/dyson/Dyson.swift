@@ -97,6 +97,7 @@ struct Session: ParsableCommand {
                 }
                 if notebook.quitRequested || (failed && !keepGoing) { break }
             }
+            notebook.finish()
             if failed { throw ExitCode(1) }
         }
     }
@@ -151,7 +152,7 @@ struct ReplayNote: ParsableCommand {
             throw ExitCode(2)
         }
         let bad = report.mismatches.count
-        print("\(note): \(report.entries.count) commands, \(bad == 0 ? "all match" : "\(bad) differ")\(update ? "; outputs rewritten" : "")")
+        print("\(note): \(report.entries.count) commands, \(bad == 0 ? "all match" : "\(bad) differ")\(update ? "; outputs rewritten" : "") (\(Format.duration(report.seconds)) of computing)")
         if check && bad > 0 && !update { throw ExitCode(1) }
     }
 }

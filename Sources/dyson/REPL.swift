@@ -90,6 +90,7 @@ struct REPL {
             }
             if notebook.quitRequested { break }
         }
+        notebook.finish()
         if let notePath { print("the note is in \(notePath)") }
     }
 }

@@ -67,18 +67,38 @@ struct ReplayTests {
         let sessions = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("sessions")
         // The notes the repository keeps (git ls-files): a user's own scratch
-        // sessions in sessions/ are not golden notes. Full-size twins (*.full.md)
-        // are too slow for the suite.
+        // sessions in sessions/ are not golden notes. A note X.md that is too
+        // slow for the suite has a reduced twin X.ci.md, which is replayed instead.
         let listed = shell(["git", "-C", sessions.path, "ls-files", "--", "*.md"])
         let candidates = listed.status == 0
             ? listed.output.split(separator: "\n").map { String($0) }
             : try FileManager.default.contentsOfDirectory(atPath: sessions.path)
-        let notes = candidates.filter { $0.hasSuffix(".md") && !$0.contains(".full.") && !$0.contains("/") }
+        let notes = GoldenNotes.replayedBySuite(candidates)
         #expect(!notes.isEmpty)
         for note in notes.sorted() {
             let report = try Replay.run(path: sessions.appendingPathComponent(note).path)
             #expect(report.ok, "\(note): \(report.mismatches.map { "\($0.line): \($0.status)" })")
         }
+    }
+}
+
+/// Which of the notes in sessions/ the suite replays.
+enum GoldenNotes {
+    /// Every X.md in the folder itself, except those with a reduced twin X.ci.md
+    /// (the twin is replayed instead).
+    static func replayedBySuite(_ files: [String]) -> [String] {
+        let notes = files.filter { $0.hasSuffix(".md") && !$0.contains("/") }
+        return notes.filter { note in
+            note.hasSuffix(".ci.md") || !notes.contains(String(note.dropLast(3)) + ".ci.md")
+        }.sorted()
+    }
+}
+
+@Suite("Golden notes")
+struct GoldenNotesSelectionTests {
+    @Test func aTwinReplacesItsFullNote() {
+        #expect(GoldenNotes.replayedBySuite(["rbm.md", "rbm.ci.md", "quickstart.md", "README.md.bak", "x/y.md"])
+                == ["quickstart.md", "rbm.ci.md"])
     }
 }
 

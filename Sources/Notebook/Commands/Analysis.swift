@@ -26,6 +26,25 @@ enum Analysis {
         return (result, result.finalSpectra, "\(result.runCount) runs at step \(result.completedSteps)")
     }
 
+    /// For trajectory samples (`from=`): the integrated autocorrelation time of a
+    /// block's spread x_last − x_first along the runs, in snapshot intervals, and the
+    /// effective number of independent values N/(2τ_int) among `count`. Nil for
+    /// final-snapshot ensembles (independent runs), or when the runs are too short
+    /// to estimate τ_int (fewer than 8 snapshots after `from`).
+    static func correlation(_ args: Arguments, _ result: TrainingResult, block: [Int], count: Int) -> (tau: Estimate, effective: Int)? {
+        guard let from = args.integer("from") else { return nil }
+        let tau = result.autocorrelationTime(fromStep: from) { x in x[block.last!] - x[block.first!] }
+        guard tau.value.isFinite else { return nil }
+        let effective = Int((Double(count) / max(1, 2 * tau.value)).rounded())
+        return (tau, max(2, min(count, effective)))
+    }
+
+    /// "τ_int = 0.8 intervals of 1000 steps, N_eff ≈ 520": the note beside a
+    /// trajectory-sampled statistic.
+    static func correlationText(_ c: (tau: Estimate, effective: Int), _ result: TrainingResult, _ context: CommandContext) -> String {
+        "τ_int = \(context.fmt(c.tau.value, c.tau.error)) × \(result.config.snapshotInterval) steps, N_eff ≈ \(c.effective)"
+    }
+
     static func prediction(_ result: TrainingResult, _ key: String) -> Double? {
         result.predictions.first { $0.key == key }?.value
     }

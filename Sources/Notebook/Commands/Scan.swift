@@ -65,6 +65,7 @@ public enum ScanCommand: NotebookCommand {
         let total = lrs.count * batches.count * noises.count
         out.line("setting  lr        batch  noise   pair     scale      ⟨S⟩                 √π·σ                λ_fit/κ")
         var pooled = [Double]()  // s = S/⟨S⟩ of every pair and setting of this scan
+        var pooledEffective = 0  // their effective number (N/(2τ_int) each with from=)
         var interrupted = false
         var completed = [(lr: Double, batch: Int, noise: Double?)]()
         settings: for noise in noises {
@@ -101,6 +102,7 @@ public enum ScanCommand: NotebookCommand {
                         guard s.count >= 4 else { throw NotebookError("too few spacings at setting \(setting)", suggestion: "more runs, or from= with every=") }
                         let mean = Statistics.meanWithError(s)
                         pooled += s.map { $0 / mean.value }
+                        pooledEffective += Analysis.correlation(args, result, block: pair, count: s.count)?.effective ?? s.count
                         let fit = DensityFit.goe2x2(spectra.flatMap { x in pair.map { x[$0] } })
                         let scale: Double
                         var shift: Double?
@@ -172,8 +174,10 @@ public enum ScanCommand: NotebookCommand {
         layers.append(.line(Line(xs: [0, top], ys: [0, theory * top], label: "theory", style: .dashed)))
         out.figure("collapse", Figure(title: "Scaling collapse", x: Axis(base.kind == .ts ? "√(αA/|B|)" : "√((α/|B|)x*)"), y: Axis("⟨S⟩, √π·σ"), layers: layers))
         let surmise = WignerSurmise(beta: 1)
-        let ks = KolmogorovSmirnov.testSpacings(pooled, law: surmise, replicas: 200, seed: seed)
-        out.line("s = S/⟨S⟩ of this scan, pooled: \(pooled.count) spacings, Var(s) = \(context.fmt(Statistics.variance(pooled)))  surmise \(context.fmt(surmise.variance))  KS D = \(context.fmt(ks.distance)) (p \(context.fmt(ks.pValue)))")
+        let ks = KolmogorovSmirnov.testSpacings(pooled, law: surmise, replicas: 200, seed: seed,
+                                                effectiveSize: pooledEffective < pooled.count ? pooledEffective : nil)
+        let effectiveText = pooledEffective < pooled.count ? " (N_eff ≈ \(pooledEffective))" : ""
+        out.line("s = S/⟨S⟩ of this scan, pooled: \(pooled.count) spacings\(effectiveText), Var(s) = \(context.fmt(Statistics.variance(pooled)))  surmise \(context.fmt(surmise.variance))  KS D = \(context.fmt(ks.distance)) (p \(context.fmt(ks.pValue)))")
         let h = Histogram(freedmanDiaconis: pooled, range: 0...3.5)
         out.figure("spacing", Figure(
             title: "\(label): s = S/⟨S⟩ pooled over \(completed.count) settings (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),

@@ -78,7 +78,8 @@ public enum LoadCommand: NotebookCommand {
         var lines = [String]()
         for entry in doc.entries {
             switch entry {
-            case .prose(let p): lines += p.components(separatedBy: "\n").map { "# " + $0 }
+            case .prose(let p):
+                lines += p.components(separatedBy: "\n").filter { !$0.hasPrefix(Notebook.runTimePrefix) }.map { "# " + $0 }
             case .command(let line, _, _, _):
                 if let first = line.split(separator: " ").first, ["load", "quit", "save"].contains(first) { continue }
                 lines.append(line)

@@ -46,11 +46,17 @@ public enum SpacingCommand: NotebookCommand {
                 guard s.count >= 2 else { throw NotebookError("only \(s.count) spacing per block", suggestion: "train more runs (runs=…), or use from=STEP to sample along the runs") }
                 let mean = Statistics.meanWithError(s)
                 let predicted = Analysis.prediction(result, "S_mean\(block)")
-                let ks = KolmogorovSmirnov.testSpacings(s, law: surmise, replicas: replicas, seed: seed &+ UInt64(block[0]))
+                let correlation = Analysis.correlation(args, result, block: block, count: s.count)
+                let ks = KolmogorovSmirnov.testSpacings(s, law: surmise, replicas: replicas, seed: seed &+ UInt64(block[0]),
+                                                        effectiveSize: correlation?.effective)
                 var line = "\(Analysis.blockName(block))  ⟨S⟩ = \(context.fmt(mean.value, mean.error))"
                 if let predicted { line += "   predicted \(context.fmt(predicted))" }
                 line += "   KS vs surmise D = \(context.fmt(ks.distance)) (p \(context.fmt(ks.pValue)))"
                 out.line(line)
+                if let correlation {
+                    out.line("             \(Analysis.correlationText(correlation, result, context))")
+                    out.record(ResultRecord(command: "spacing", quantity: "τ_int \(Analysis.blockName(block))", estimate: correlation.tau))
+                }
                 out.record(ResultRecord(command: "spacing", quantity: "⟨S⟩ \(Analysis.blockName(block))", estimate: mean, prediction: predicted))
                 out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise \(Analysis.blockName(block))", value: ks.pValue, error: nil, sampleSize: s.count, method: ks.method))
                 pooled += s.map { $0 / mean.value }
