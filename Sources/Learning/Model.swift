@@ -108,9 +108,18 @@ public protocol LearningModel: Sendable {
     func workspaceBytes(batch: Int) -> Int
     func sharedBytes(batch: Int) -> Int
 
+    /// Why samples along one run are not new draws of the stationary law, or
+    /// nil when trajectory sampling is valid (the model has fresh noise at every
+    /// step, so a run is an ergodic Markov chain).
+    var trajectoryCaveat: String? { get }
+
     /// Builds what all runs of one training share (teacher, data, target kernel).
     /// Randomness here must come only from `seed` (never from run streams).
     func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession
+}
+
+extension LearningModel {
+    public var trajectoryCaveat: String? { nil }
 }
 
 /// What all runs of one training share; makes one worker per thread.

@@ -54,6 +54,16 @@ public struct TeacherStudent: LearningModel {
     }
 
     public var kind: ModelKind { .ts }
+    /// A run's only randomness is drawn once: its data (or the shared data) and
+    /// its injected noise a_d, one per sample. With them fixed, an epoch of SGD
+    /// is an affine contraction of W_s, so after convergence every epoch repeats
+    /// the last exactly: a run settles on a cycle of `batchesPerEpoch` states and
+    /// samples taken along it are the same few states over and over. The
+    /// fluctuations are quenched (across runs), not dynamical.
+    public var trajectoryCaveat: String? {
+        "a ts run is deterministic once its data and injected noise are drawn (both once per run), so after convergence every epoch of \(batchesPerEpoch) steps repeats the last: samples along a run are the same few states again, not new draws"
+    }
+
     public var summary: String {
         let t = Set(teacher).count == 1 ? "\(teacher[0])" : teacher.map { "\($0)" }.joined(separator: ",")
         return "ts n=\(n) teacher=\(t) noise=\(noise) init=\(initScale) batches=\(batchesPerEpoch) data=\(sharedData ? "shared" : "fresh")"

@@ -110,6 +110,8 @@ public struct TrainingResult: Sendable {
     public let completedSteps: Int
     public let seconds: Double
     public let threads: Int
+    /// The model's reason why samples along a run are not new draws (nil: they are).
+    public let trajectoryCaveat: String?
 
     public var runCount: Int { runIndices.count }
 
@@ -356,6 +358,6 @@ final class RunStore: @unchecked Sendable {
             config: config, spectrumSize: n, weightRows: model.weightRows, weightCols: model.weightCols,
             snapshotSteps: Array(allSteps.prefix(snapshotCount)), runIndices: kept, droppedRuns: dropped,
             spectra: spectraOut, finalWeights: weightsOut, cancelled: cancelled,
-            completedSteps: stepsReached, seconds: seconds, threads: threads)
+            completedSteps: stepsReached, seconds: seconds, threads: threads, trajectoryCaveat: model.trajectoryCaveat)
     }
 }

@@ -42,6 +42,27 @@ struct PhysicsTests {
         #expect(abs(s / predicted - 1) < 0.1, "shared data: ⟨S⟩ = \(s), fresh-data theory \(predicted)")
     }
 
+    /// Why trajectory sampling is refused for ts: with its data and injected
+    /// noise fixed, a converged run repeats itself every epoch (to rounding),
+    /// while the spacing still changes within an epoch. The RBM, with fresh
+    /// Gibbs noise every step, does not repeat.
+    @Test func aTeacherStudentRunRepeatsEveryEpochButAnRBMRunDoesNot() throws {
+        let ts = try TeacherStudent(n: 2, noise: 0.1, sharedData: false)
+        #expect(ts.trajectoryCaveat != nil)
+        let r = try Trainer.train(model: ts, config: TrainingConfig(lr: 0.1, batch: 16, steps: 6000, runs: 3, seed: 2, every: 250))
+        let step5000 = try #require(r.snapshotSteps.firstIndex(of: 5000))
+        for run in 0..<3 {
+            let a = r.spectra(atSnapshot: step5000)[run], b = r.spectra(atSnapshot: step5000 + 2)[run]  // 500 steps later
+            let midEpoch = r.spectra(atSnapshot: step5000 + 1)[run]
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 }, "run \(run): \(a) vs \(b)")
+            #expect(abs((a[1] - a[0]) - (midEpoch[1] - midEpoch[0])) > 1e-6)
+        }
+        let rbm = try GaussianRBM(n: 4, mu: 3, mass: 2)
+        #expect(rbm.trajectoryCaveat == nil)
+        let g = try Trainer.train(model: rbm, config: TrainingConfig(lr: 0.05, batch: 8, steps: 2000, runs: 1, seed: 2, every: 500))
+        #expect(g.finalSpectra[0] != g.spectra(atSnapshot: g.snapshotSteps.count - 2)[0])
+    }
+
     /// Reference DBM at stationarity: semicircle of radius 2, ⟨r̃⟩ of the GOE,
     /// and bulk spacings with the exact GOE variance.
     @Test func dysonBrownianMotionIsGOEAtStationarity() throws {

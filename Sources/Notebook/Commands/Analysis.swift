@@ -16,6 +16,7 @@ enum Analysis {
         let result = try context.workspace.result(named: args.word("of"))
         guard result.runCount > 0 else { throw NotebookError("the result has no runs left (all were dropped)", suggestion: "train again with a smaller lr") }
         if let from = args.integer("from") {
+            try refuseTrajectorySampling(result.trajectoryCaveat)
             let samples = result.samples(fromStep: from)
             guard !samples.isEmpty else {
                 throw NotebookError("no snapshot at step ≥ \(from)", suggestion: "the last snapshot is at step \(result.snapshotSteps.last ?? 0)")
@@ -43,6 +44,14 @@ enum Analysis {
     /// trajectory-sampled statistic.
     static func correlationText(_ c: (tau: Estimate, effective: Int), _ result: TrainingResult, _ context: CommandContext) -> String {
         "τ_int = \(context.fmt(c.tau.value, c.tau.error)) × \(result.config.snapshotInterval) steps, N_eff ≈ \(c.effective)"
+    }
+
+    /// Trajectory sampling is refused, with the model's reason, where samples
+    /// along a run are not new draws (ts); independent runs are the remedy.
+    static func refuseTrajectorySampling(_ caveat: String?) throws(NotebookError) {
+        if let caveat {
+            throw NotebookError("from= cannot be used here: \(caveat)", suggestion: "use independent runs instead (runs=3000 at 5000 steps takes about 0.1 s)")
+        }
     }
 
     static func prediction(_ result: TrainingResult, _ key: String) -> Double? {

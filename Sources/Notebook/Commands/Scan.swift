@@ -58,7 +58,10 @@ public enum ScanCommand: NotebookCommand {
         }
         let steps = args.integer("steps")!
         let every = args.integer("every") ?? steps
-        if let from = args.integer("from"), from >= steps { throw NotebookError("from=\(from) is not before the last step \(steps)") }
+        if let from = args.integer("from") {
+            if from >= steps { throw NotebookError("from=\(from) is not before the last step \(steps)") }
+            try Analysis.refuseTrajectorySampling(base.trajectoryCaveat)
+        }
         var points = [ScanPoint]()
         var out = CommandOutput()
         var setting = 0
