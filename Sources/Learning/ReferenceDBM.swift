@@ -32,12 +32,16 @@ public struct ReferenceDBM: LearningModel {
     public func predictions(lr: Double, batch: Int, steps: Int) -> [Prediction] {
         let t = lr * Double(steps)
         let v = (1 - exp(-t)) / Double(n)
-        return [
+        var p = [
             Prediction("time", t, "t = dt·steps"),
             Prediction("v_offdiag", v, "off-diagonal variance (1 − e^{−t})/n from H = 0"),
             Prediction("radius", 2 * (1 - exp(-t)).squareRoot(), "semicircle radius 2√(1 − e^{−t}) (→ 2)"),
             Prediction("ratio_mean", 0.5307, "⟨r̃⟩ of the GOE at large n"),
         ]
+        if n == 2 {  // a 2×2 GOE block with diagonal variance σ² = 2v: ⟨S⟩ = √π σ exactly
+            p.append(Prediction("S_mean[0, 1]", (Double.pi * 2 * v).squareRoot(), "⟨S⟩ = √π σ, σ² = 2(1 − e^{−t})/n, exact for 2×2"))
+        }
+        return p
     }
 
     public func validate(lr: Double, batch: Int) throws(ModelError) {

@@ -59,6 +59,9 @@ public enum KolmogorovSmirnov {
         public let pValue: Double
         public let sampleSize: Int
         public let method: String
+        /// True when no bootstrap replica reached the observed distance: then
+        /// `pValue` = 1/(1 + replicas) is an upper bound, not an estimate.
+        public var isUpperBound = false
     }
 
     /// KS test whose p-value is honest about what was fitted.
@@ -89,7 +92,8 @@ public enum KolmogorovSmirnov {
         let p = Double(1 + exceed) / Double(1 + replicas)
         let sizeNote = size < sample.count ? ", replicas of the effective size \(size)" : ""
         return Result(distance: observed, pValue: p, sampleSize: sample.count,
-                      method: "KS, parametric bootstrap p (\(replicas) replicas, same normalisation\(sizeNote))")
+                      method: "KS, parametric bootstrap p (\(replicas) replicas, same normalisation\(sizeNote))",
+                      isUpperBound: exceed == 0)
     }
 
     /// Spacings S against a unit-mean spacing law after normalising s = S/⟨S⟩.

@@ -151,9 +151,28 @@ struct InterruptedScanTests {
         #expect(out.remarks.contains { $0.contains("kept the 1 finished settings of 2") })
         #expect(nb.workspace.scans.first?.points.map(\.lr) == [0.05])
         let note = try String(contentsOfFile: dir + "/note.md", encoding: .utf8)
-        #expect(note.contains("scan batch=16 steps=3e7 every=3e7 runs=4 lr=0.05 seed="))
+        #expect(note.contains("scan lr=0.05,0.1 batch=16 steps=3e7 every=3e7 runs=4 as=\"scan 1\" last=1 seed="))
+        let resume = try #require(out.remarks.first { $0.hasPrefix("to finish it: ") }).dropFirst("to finish it: ".count)
+        #expect(resume.hasPrefix("scan lr=0.05,0.1 batch=16 steps=3e7 every=3e7 runs=4 seed=") && resume.hasSuffix("first=2 as=\"scan 1\""))
         // The replay trains the finished setting only (≈ the same time once more).
         let report = try Replay.run(path: dir + "/note.md")
         #expect(report.ok, "\(report.mismatches)")
+    }
+
+    /// A scan run in parts (last=, then first= with the same seed and label)
+    /// is the whole scan: same settings, same seeds, one series.
+    @Test func aScanRunInPartsEqualsTheWholeScan() throws {
+        let nb = Notebook(front: Notebook.frontMatter(seed: 6))
+        nb.run("model ts n=2")
+        nb.run("scan lr=0.05,0.1 batch=16,32 steps=500 runs=64 seed=9 last=3 as=parts")
+        nb.run("scan lr=0.05,0.1 batch=16,32 steps=500 runs=64 seed=9 first=4 as=parts")
+        nb.run("scan lr=0.05,0.1 batch=16,32 steps=500 runs=64 seed=9 as=whole")
+        let scans = nb.workspace.scans
+        #expect(scans.map(\.label) == ["parts", "whole"])
+        let parts = scans[0].points, whole = scans[1].points
+        #expect(parts.map(\.lr) == whole.map(\.lr) && parts.map(\.batch) == whole.map(\.batch))
+        #expect(parts.map(\.meanSpacing.value) == whole.map(\.meanSpacing.value))
+        #expect(parts.count == 4)
+        #expect(nb.fail("scan lr=0.05,0.1 batch=16 steps=500 runs=64 first=3")?.message.contains("after the last setting") == true)
     }
 }

@@ -54,6 +54,12 @@ enum Analysis {
         }
     }
 
+    /// "D = 0.0063 (p ≤ 0.0099)": a KS result, saying when p is only a bound
+    /// (no bootstrap replica came as far from the law as the data).
+    static func ksText(_ ks: KolmogorovSmirnov.Result, _ context: CommandContext) -> String {
+        "D = \(context.fmt(ks.distance)) (p \(ks.isUpperBound ? "≤ " : "")\(context.fmt(ks.pValue)))"
+    }
+
     static func prediction(_ result: TrainingResult, _ key: String) -> Double? {
         result.predictions.first { $0.key == key }?.value
     }

@@ -39,9 +39,12 @@ public enum ScanCommand: NotebookCommand {
             ParameterSpec("runs", .integer(1...10_000_000), help: "runs per setting (default as for train)"),
             ParameterSpec("from", .integer(0...1_000_000_000), help: "trajectory sampling: use snapshots at step ≥ FROM (with every=)"),
             ParameterSpec("every", .integer(1...1_000_000_000), help: "snapshot interval (default: only the end)"),
-            ParameterSpec("as", .text, help: "label of this scan in the collapse figure"),
+            ParameterSpec("as", .text, help: "label of this scan in the collapse figure (a scan with the label of an earlier one adds to it)"),
+            ParameterSpec("first", .integer(1...1_000_000), help: "run only the settings from this number on (numbers as in the table; resumes an interrupted scan)"),
+            ParameterSpec("last", .integer(1...1_000_000), help: "run only the settings up to this number"),
         ],
-        examples: ["scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000"], usesSeed: true)
+        examples: ["scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000", "scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000 seed=7 first=3 as=lr"],
+        usesSeed: true)
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let base = context.workspace.model else {
@@ -65,7 +68,13 @@ public enum ScanCommand: NotebookCommand {
         var points = [ScanPoint]()
         var out = CommandOutput()
         var setting = 0
-        let total = lrs.count * batches.count * noises.count
+        let count = lrs.count * batches.count * noises.count
+        let first = args.integer("first") ?? 1, last = min(args.integer("last") ?? count, count)
+        guard first <= last else {
+            throw NotebookError("first=\(first) is after the last setting \(last)", suggestion: "settings are numbered 1…\(count) (noise, then lr, then batch)")
+        }
+        let total = last - first + 1
+        let label = args.word("as") ?? "scan \(context.workspace.scans.count + 1)"
         out.line("setting  lr        batch  noise   pair     scale      ⟨S⟩                 √π·σ                λ_fit/κ")
         var pooled = [Double]()  // s = S/⟨S⟩ of every pair and setting of this scan
         var pooledEffective = 0  // their effective number (N/(2τ_int) each with from=)
@@ -84,14 +93,16 @@ public enum ScanCommand: NotebookCommand {
             for lr in lrs {
                 for batch in batches {
                     setting += 1
+                    guard (first...last).contains(setting) else { continue }
+                    // The seed depends on the setting's number only, so a scan run in parts equals the whole.
                     let config = TrainingConfig(lr: lr, batch: batch, steps: steps, runs: args.integer("runs") ?? TrainCommand.defaultRuns(for: model),
                                                 seed: seed &+ UInt64(setting), every: every)
                     context.cancel.reset()
                     let result: TrainingResult
                     do {
                         result = try Trainer.train(model: model, config: config, progress: { p in
-                            context.progress?.update(label: "scan", fraction: (Double(setting - 1) + p.fraction) / Double(total),
-                                                     detail: "setting \(setting)/\(total)")
+                            context.progress?.update(label: "scan", fraction: (Double(setting - first) + p.fraction) / Double(total),
+                                                     detail: "setting \(setting)/\(last)")
                         }, cancel: context.cancel)
                     } catch { throw NotebookError(error.description) }
                     if result.cancelled {
@@ -136,21 +147,20 @@ public enum ScanCommand: NotebookCommand {
             guard !points.isEmpty else {
                 throw NotebookError("scan interrupted during its first setting: nothing to keep", suggestion: "run it again, or with fewer steps")
             }
-            // Keep the finished settings; when one parameter is a list, the note
-            // records the scan as far as it got, so a replay stops there too and
-            // the rest can be run as another scan.
-            let lists = [("lr", lrs.count), ("batch", batches.count), ("noise", noises.count)].filter { $0.1 > 1 }
-            if lists.count == 1 {
-                let name = lists[0].0
-                let values: [String] = completed.map { c in
-                    name == "lr" ? Format.plain(c.lr) : name == "batch" ? "\(c.batch)" : Format.plain(c.noise ?? 0)
-                }
-                out.recordedParameters = [name: values.joined(separator: ",")]
-            }
+            // Keep the finished settings. The note records the scan up to the
+            // last finished setting (so a replay stops there too) under its label,
+            // and says how to run the rest: the same command from the next setting.
+            let done = first + completed.count - 1
+            out.recordedParameters = ["last": "\(done)", "as": label]
             out.remark("interrupted: kept the \(completed.count) finished settings of \(total)")
+            out.remark("to finish it: \(continuation(args, seed: seed, from: done + 1, last: args.integer("last"), label: label))")
         }
-        let label = args.word("as") ?? "scan \(context.workspace.scans.count + 1)"
-        context.workspace.scans.append(ScanSeries(label: label, kind: base.kind, points: points))
+        if let k = context.workspace.scans.firstIndex(where: { $0.label == label && $0.kind == base.kind }) {
+            let earlier = context.workspace.scans[k]
+            context.workspace.scans[k] = ScanSeries(label: label, kind: base.kind, points: earlier.points + points)
+        } else {
+            context.workspace.scans.append(ScanSeries(label: label, kind: base.kind, points: points))
+        }
         let series = context.workspace.scans.filter { $0.kind == base.kind }
         let all = series.flatMap(\.points)
         let xs = all.map(\.scale)
@@ -180,13 +190,13 @@ public enum ScanCommand: NotebookCommand {
         let ks = KolmogorovSmirnov.testSpacings(pooled, law: surmise, replicas: 200, seed: seed,
                                                 effectiveSize: pooledEffective < pooled.count ? pooledEffective : nil)
         let effectiveText = pooledEffective < pooled.count ? " (N_eff ≈ \(pooledEffective))" : ""
-        out.line("s = S/⟨S⟩ of this scan, pooled: \(pooled.count) spacings\(effectiveText), Var(s) = \(context.fmt(Statistics.variance(pooled)))  surmise \(context.fmt(surmise.variance))  KS D = \(context.fmt(ks.distance)) (p \(context.fmt(ks.pValue)))")
+        out.line("s = S/⟨S⟩ of this scan, pooled: \(pooled.count) spacings\(effectiveText), Var(s) = \(context.fmt(Statistics.variance(pooled)))  surmise \(context.fmt(surmise.variance))  KS \(Analysis.ksText(ks, context))")
         let h = Histogram(freedmanDiaconis: pooled, range: 0...3.5)
         out.figure("spacing", Figure(
             title: "\(label): s = S/⟨S⟩ pooled over \(completed.count) settings (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),
             layers: [Analysis.histogramBars(h, label: "measured"),
                      .line(Line(function: surmise.pdf, over: 0...3.5, label: "Wigner surmise β=1"))]))
-        if base.kind == .rbm {
+        if base.kind == .rbm, !points.isEmpty {
             var shiftLayers = [Layer]()
             for (k, pair) in Set(all.map(\.pair)).sorted(by: { $0[0] < $1[0] }).enumerated() {
                 let p = all.filter { $0.pair == pair }
@@ -197,5 +207,17 @@ public enum ScanCommand: NotebookCommand {
             out.figure("shift", Figure(title: "Mean shift of the pairs", x: Axis("α/|B|"), y: Axis("λ_fit/κ"), layers: shiftLayers))
         }
         return out
+    }
+
+    /// The command that runs the rest of a scan: the parameters as written,
+    /// the seed it used, `first=` the next setting, and its label.
+    static func continuation(_ args: Arguments, seed: UInt64, from next: Int, last: Int?, label: String) -> String {
+        let replaced: Set<String> = ["seed", "first", "last", "as"]
+        var arguments = args.raw.arguments.filter { !replaced.contains($0.key.lowercased()) }
+        arguments.append(("seed", "\(seed)"))
+        arguments.append(("first", "\(next)"))
+        if let last { arguments.append(("last", "\(last)")) }
+        arguments.append(("as", label))
+        return Notebook.canonical(RawCommand(name: "scan", positional: args.raw.positional, arguments: arguments, comment: nil))
     }
 }

@@ -56,7 +56,12 @@ public enum TrainCommand: NotebookCommand {
         var out = CommandOutput()
         let ratio = config.lr / Double(config.batch)
         out.line("\(model.summary)")
-        out.line("trained \(result.runCount) runs × \(result.completedSteps) steps: lr=\(Format.plain(config.lr)) batch=\(config.batch) α/|B|=\(context.fmt(ratio)) seed=\(seed)")
+        if model.kind == .dbm {  // the exact OU step: lr is the time step dt, and there is no batch
+            let t = config.lr * Double(result.completedSteps)
+            out.line("trained \(result.runCount) runs × \(result.completedSteps) steps: dt=\(Format.plain(config.lr)) t=\(context.fmt(t)) seed=\(seed)")
+        } else {
+            out.line("trained \(result.runCount) runs × \(result.completedSteps) steps: lr=\(Format.plain(config.lr)) batch=\(config.batch) α/|B|=\(context.fmt(ratio)) seed=\(seed)")
+        }
         if result.cancelled {
             // The note records what was actually trained, so a replay stops there too.
             out.recordedParameters = ["steps": "\(result.completedSteps)", "every": "\(config.snapshotInterval)",
