@@ -109,6 +109,18 @@ final class CancelWhen: ProgressReporter {
     init(_ flag: CancellationFlag, when: @escaping (_ fraction: Double, _ detail: String) -> Bool) { self.flag = flag; self.when = when }
     func update(label: String, fraction: Double, detail: String) { if when(fraction, detail) { flag.cancel() } }
     func finish() {}
+
+    /// A notebook with a note in a fresh temporary folder, cancelled at the
+    /// first progress report that `when` accepts.
+    static func notebook(seed: UInt64, when: @escaping (_ fraction: Double, _ detail: String) -> Bool) throws -> (Notebook, String) {
+        let dir = NSTemporaryDirectory() + "dyson-cancel-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let flag = CancellationFlag()
+        let front = Notebook.frontMatter(seed: seed)
+        let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front),
+                          progress: CancelWhen(flag, when: when), cancel: flag, baseDirectory: dir)
+        return (nb, dir)
+    }
 }
 
 @Suite("Interrupted training")
@@ -116,12 +128,7 @@ struct InterruptedTrainingTests {
     /// An interrupted training keeps its partial result, says so, and is
     /// recorded with the steps it completed, so that the note replays.
     @Test func anInterruptedTrainingIsRecordedAsTrainedAndReplays() throws {
-        let dir = NSTemporaryDirectory() + "dyson-int-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let flag = CancellationFlag()
-        let front = Notebook.frontMatter(seed: 5)
-        let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front),
-                          progress: CancelWhen(flag) { fraction, _ in fraction > 0.0001 }, cancel: flag, baseDirectory: dir)
+        let (nb, dir) = try CancelWhen.notebook(seed: 5) { fraction, _ in fraction > 0.0001 }
         nb.run("model rbm n=6")
         let out = nb.run("train lr=0.01 batch=8 steps=1e9 runs=1 every=500")  // one run: no late starter on a busy machine
         #expect(out.remarks.contains { $0.hasPrefix("stopped early") })
@@ -140,12 +147,7 @@ struct InterruptedScanTests {
     /// Ctrl-C during a scan keeps the finished settings; the note records the
     /// scan as far as it got, and replays.
     @Test func anInterruptedScanKeepsFinishedSettingsAndReplays() throws {
-        let dir = NSTemporaryDirectory() + "dyson-scan-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let flag = CancellationFlag()
-        let front = Notebook.frontMatter(seed: 6)
-        let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front),
-                          progress: CancelWhen(flag) { _, detail in detail.contains("setting 2/") }, cancel: flag, baseDirectory: dir)
+        let (nb, dir) = try CancelWhen.notebook(seed: 6) { _, detail in detail.contains("setting 2/") }
         nb.run("model ts n=2")
         let out = nb.run("scan lr=0.05,0.1 batch=16 steps=3e7 every=3e7 runs=4")
         #expect(out.remarks.contains { $0.contains("kept the 1 finished settings of 2") })

@@ -79,7 +79,7 @@ public enum ScanCommand: NotebookCommand {
         var pooled = [Double]()  // s = S/⟨S⟩ of every pair and setting of this scan
         var pooledEffective = 0  // their effective number (N/(2τ_int) each with from=)
         var interrupted = false
-        var completed = [(lr: Double, batch: Int, noise: Double?)]()
+        var completed = 0  // settings finished
         settings: for noise in noises {
             let model: any LearningModel
             if let noise, let ts = base as? TeacherStudent {
@@ -109,7 +109,7 @@ public enum ScanCommand: NotebookCommand {
                         interrupted = true
                         break settings
                     }
-                    completed.append((lr, batch, noise))
+                    completed += 1
                     let spectra = args.integer("from").map { result.samples(fromStep: $0) } ?? result.finalSpectra
                     for pair in model.target.blocks where pair.count == 2 {
                         let s = Spacings.withinBlock(spectra, block: pair)
@@ -150,9 +150,9 @@ public enum ScanCommand: NotebookCommand {
             // Keep the finished settings. The note records the scan up to the
             // last finished setting (so a replay stops there too) under its label,
             // and says how to run the rest: the same command from the next setting.
-            let done = first + completed.count - 1
+            let done = first + completed - 1
             out.recordedParameters = ["last": "\(done)", "as": label]
-            out.remark("interrupted: kept the \(completed.count) finished settings of \(total)")
+            out.remark("interrupted: kept the \(completed) finished settings of \(total)")
             out.remark("to finish it: \(continuation(args, seed: seed, from: done + 1, last: args.integer("last"), label: label))")
         }
         if let k = context.workspace.scans.firstIndex(where: { $0.label == label && $0.kind == base.kind }) {
@@ -193,7 +193,7 @@ public enum ScanCommand: NotebookCommand {
         out.line("s = S/⟨S⟩ of this scan, pooled: \(pooled.count) spacings\(effectiveText), Var(s) = \(context.fmt(Statistics.variance(pooled)))  surmise \(context.fmt(surmise.variance))  KS \(Analysis.ksText(ks, context))")
         let h = Histogram(freedmanDiaconis: pooled, range: 0...3.5)
         out.figure("spacing", Figure(
-            title: "\(label): s = S/⟨S⟩ pooled over \(completed.count) settings (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),
+            title: "\(label): s = S/⟨S⟩ pooled over \(completed) settings (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),
             layers: [Analysis.histogramBars(h, label: "measured"),
                      .line(Line(function: surmise.pdf, over: 0...3.5, label: "Wigner surmise β=1"))]))
         if base.kind == .rbm, !points.isEmpty {
