@@ -63,6 +63,32 @@ struct SessionTests {
         for line in ["semicircle", "spectrum", "flow", "mp", "show"] { _ = nb.run(line) }
     }
 
+    /// With five or more pairs, `spacing` sorts them into isolated ones (nearest
+    /// other target ≥ 6σ, σ = predicted ⟨S⟩/√π) and the rest; the count agrees
+    /// with the criterion computed here from the model's targets and predictions,
+    /// and it changes with α/|B| the way it must (smaller noise, more isolated).
+    @Test func manyPairsAreSortedIntoIsolatedAndOverlapping() throws {
+        let nb = Notebook(front: Notebook.frontMatter(seed: 3))
+        nb.run("model rbm n=12")
+        var counts = [Int]()
+        for lr in [0.1, 0.002] {
+            nb.run("train lr=\(lr) batch=16 steps=200 runs=8 every=200")
+            let result = try #require(nb.workspace.last)
+            let targets = result.target.values
+            let expected = result.target.blocks.filter { pair in
+                let predicted = result.predictions.first { $0.key == "S_mean\(pair)" }!.value
+                let nearest = targets.indices.filter { !pair.contains($0) }.map { abs(targets[$0] - targets[pair[0]]) }.min()!
+                return nearest >= 6 * predicted / Double.pi.squareRoot()
+            }.count
+            let out = nb.run("spacing replicas=20")
+            let line = try #require(out.lines.first { $0.hasPrefix("isolated pairs") })
+            #expect(line.contains(": \(expected) of 5"), "\(line)")
+            #expect(out.figures.count == 2)
+            counts.append(expected)
+        }
+        #expect(counts[0] < counts[1])
+    }
+
     @Test func aFailedCommandChangesNothing() throws {
         let (nb, dir) = try makeSession()
         nb.run("model rbm n=10")

@@ -45,6 +45,7 @@ public enum SpacingCommand: NotebookCommand {
             pooled = s
             out.figure("deviation", deviationFigure(s, inflation: correlation.map { Double(s.count) / Double($0.effective) } ?? 1))
         } else {
+            var pairs = [PairSummary]()
             for block in blocks {
                 let s = block.count == 2
                     ? Spacings.withinBlock(spectra, block: block)
@@ -66,8 +67,15 @@ public enum SpacingCommand: NotebookCommand {
                 out.record(ResultRecord(command: "spacing", quantity: "⟨S⟩ \(Analysis.blockName(block))", estimate: mean, prediction: predicted))
                 out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise \(Analysis.blockName(block))", value: ks.pValue, error: nil, sampleSize: s.count, method: ks.method))
                 pooled += s.map { $0 / mean.value }
+                if block.count == 2, let predicted {
+                    pairs.append(PairSummary(block: block, target: result.target.values[block[0]], mean: mean, predicted: predicted,
+                                             scaled: s.map { $0 / mean.value }, effective: correlation?.effective ?? s.count))
+                }
             }
             out.line("s = S/⟨S⟩ pooled over \(blocks.count) block\(blocks.count == 1 ? "" : "s"): \(pooled.count) spacings, Var(s) = \(context.fmt(Statistics.variance(pooled)))   surmise \(context.fmt(surmise.variance))")
+            if pairs.count >= 5 && pairs.count == blocks.count {
+                isolatedPairs(pairs, targets: result.target.values, replicas: replicas, seed: seed, context: context, into: &out)
+            }
         }
         let h = Histogram(freedmanDiaconis: pooled, range: 0...max(3.5, min(5, pooled.max() ?? 3.5)))
         let top = h.edges.last!
@@ -79,6 +87,58 @@ public enum SpacingCommand: NotebookCommand {
                 .line(Line(function: exact.pdf, over: 0...top, label: "exact GOE (Gaudin)", style: .dashed)),
             ]))
         return out
+    }
+
+    /// One degenerate pair's spacing statistics, for the many-pair summary.
+    struct PairSummary {
+        let block: [Int]
+        let target: Double
+        let mean: Estimate
+        let predicted: Double
+        let scaled: [Double]
+        let effective: Int
+    }
+
+    /// Many pairs (e.g. an n = 100 RBM): a pair is a 2×2 GOE block only while no
+    /// other level comes near it. A pair counts as isolated when the nearest other
+    /// target level is at least 6σ away (σ = predicted ⟨S⟩/√π, each level's
+    /// spread); the isolated pairs are pooled against the surmise on their own,
+    /// and a figure shows ⟨S⟩/predicted of every pair against its target.
+    static func isolatedPairs(_ pairs: [PairSummary], targets: [Double], replicas: Int, seed: UInt64,
+                              context: CommandContext, into out: inout CommandOutput) {
+        func nearestOther(_ p: PairSummary) -> Double {
+            targets.enumerated().filter { !p.block.contains($0.offset) }.map { abs($0.element - p.target) }.min() ?? .infinity
+        }
+        let isolated = pairs.filter { nearestOther($0) >= 6 * $0.predicted / Double.pi.squareRoot() }
+        var line = "isolated pairs (nearest other target ≥ 6σ away, σ = predicted ⟨S⟩/√π): \(isolated.count) of \(pairs.count)"
+        if isolated.count >= 2 {
+            let s = isolated.flatMap(\.scaled)
+            let ratios = isolated.map { $0.mean.value / $0.predicted }
+            let ks = KolmogorovSmirnov.testSpacings(s, law: WignerSurmise(beta: 1), replicas: replicas, seed: seed &+ 7919,
+                                                    effectiveSize: isolated.map(\.effective).reduce(0, +))
+            line += "; their ⟨S⟩/predicted = \(context.fmt(Statistics.mean(ratios))) (spread \(context.fmt(Statistics.variance(ratios).squareRoot())))"
+            out.line(line)
+            out.line("  pooled s of the isolated pairs: \(s.count) spacings, Var(s) = \(context.fmt(Statistics.variance(s)))   surmise \(context.fmt(WignerSurmise(beta: 1).variance))   KS vs surmise \(Analysis.ksText(ks, context))")
+            out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise, isolated pairs", value: ks.pValue, error: nil, sampleSize: s.count, method: ks.method))
+        } else {
+            out.line(line + " (a smaller α/|B| separates more)")
+        }
+        // Unconverged pairs can be many times the prediction; keep the scale readable.
+        let top = 2.5
+        let shown = pairs.filter { $0.mean.value / $0.predicted <= top }
+        let isIsolated = Set(isolated.map { $0.block[0] })
+        let groups = [(true, "isolated", Marker.circle), (false, "overlapping a neighbour", Marker.square)]
+        var layers = [Layer]()
+        for (flag, label, marker) in groups {
+            let chosen = shown.filter { isIsolated.contains($0.block[0]) == flag }
+            guard !chosen.isEmpty else { continue }
+            layers.append(.points(Points(xs: chosen.map(\.target), ys: chosen.map { $0.mean.value / $0.predicted },
+                                         yErrors: chosen.map { ($0.mean.error ?? 0) / $0.predicted }, label: label, marker: marker)))
+        }
+        layers.append(.rule(Rule(.horizontal, at: 1, label: "leading-order theory")))
+        let hidden = pairs.count - shown.count
+        out.figure("pairs", Figure(title: "Pair spacings against theory (\(pairs.count) pairs\(hidden > 0 ? ", \(hidden) above \(Format.plain(top)) not shown" : ""))",
+                                   x: Axis("target level"), y: Axis("⟨S⟩ / predicted", range: 0...top), layers: layers))
     }
 
     /// The measured density minus the surmise, bin by bin (both averaged over
