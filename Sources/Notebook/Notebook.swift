@@ -142,13 +142,14 @@ public final class Notebook {
                 }
                 position += 1
                 context.workspace.records += output.records
-                if !output.recordedParameters.isEmpty {
+                if !output.recordedParameters.isEmpty || output.recordedPositional != nil {
                     var arguments = raw.arguments.filter { output.recordedParameters[$0.key.lowercased()] == nil }
                     for (k, v) in output.recordedParameters.sorted(by: { $0.key < $1.key }) { arguments.append((k, v)) }
-                    recorded = Self.canonical(RawCommand(name: raw.name, positional: raw.positional, arguments: arguments, comment: nil))
+                    recorded = Self.canonical(RawCommand(name: raw.name, positional: output.recordedPositional ?? raw.positional,
+                                                         arguments: arguments, comment: nil))
                     if spec.usesSeed && args.integer("seed") == nil { recorded += " seed=\(seed)" }
                 }
-                if !["help", "save", "quit", "load", "show"].contains(spec.name) {
+                if output.journaled ?? !["help", "save", "quit", "load", "show"].contains(spec.name) {
                     let figures = output.figures.enumerated().map { i, f in
                         NoteFigure(file: "\(String(repeating: "0", count: max(0, 3 - String(position).count)))\(position)-\(spec.name)-\(i + 1).svg", title: f.figure.title,
                                    svg: SVGRenderer().render(f.figure))

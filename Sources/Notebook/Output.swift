@@ -39,6 +39,12 @@ public struct CommandOutput: Sendable {
     /// Parameters to record differently from how they were typed (an interrupted
     /// training is recorded with the steps it completed, so a replay stops there).
     public var recordedParameters: [String: String] = [:]
+    /// Positional values to record instead of those typed (a file path made
+    /// relative to the note's folder, so the note replays from there).
+    public var recordedPositional: [String]?
+    /// Whether the command belongs in the note; nil: the usual rule (session
+    /// commands like `load` do not; a `load` that restores results does).
+    public var journaled: Bool?
 
     public init() {}
 

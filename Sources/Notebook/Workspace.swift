@@ -21,6 +21,16 @@ public struct Workspace {
         self.sessionSeed = sessionSeed
     }
 
+    /// Adds a scan's points: to the series of the same label and model kind if
+    /// there is one (a scan finished in parts is one series), else as a new one.
+    public mutating func addScan(_ series: ScanSeries) {
+        if let k = scans.firstIndex(where: { $0.label == series.label && $0.kind == series.kind }) {
+            scans[k] = ScanSeries(label: series.label, kind: series.kind, points: scans[k].points + series.points)
+        } else {
+            scans.append(series)
+        }
+    }
+
     /// The result an analysis works on: `of=NAME` or the last one.
     public func result(named name: String?) throws(NotebookError) -> TrainingResult {
         if let name {

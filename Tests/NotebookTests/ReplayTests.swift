@@ -177,4 +177,44 @@ struct InterruptedScanTests {
         #expect(parts.count == 4)
         #expect(nb.fail("scan lr=0.05,0.1 batch=16 steps=500 runs=64 first=3")?.message.contains("after the last setting") == true)
     }
+
+    /// Resuming from a note in a new session: `load NOTE only=scans` restores the
+    /// finished part from the note's table (no training), the continuation adds
+    /// the rest to the same series, and the new session's note replays.
+    @Test func aScanIsResumedFromItsNoteWithoutRetraining() throws {
+        let dir = NSTemporaryDirectory() + "dyson-resume-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let front = Notebook.frontMatter(seed: 4)
+        let first = Notebook(front: front, journal: try Journal(path: dir + "/first.md", front: front), baseDirectory: dir)
+        first.run("model rbm n=6")
+        first.run("scan lr=0.02,0.04,0.08 batch=16 steps=3000 runs=16 from=1000 every=100 seed=3 last=2 as=alpha")
+        let whole = Notebook(front: front)
+        whole.run("model rbm n=6")
+        let wholeScan = whole.run("scan lr=0.02,0.04,0.08 batch=16 steps=3000 runs=16 from=1000 every=100 seed=3 as=alpha")
+
+        let second = Notebook(front: front, journal: try Journal(path: dir + "/second.md", front: front), baseDirectory: dir)
+        let restored = second.run("load first.md only=scans")
+        #expect(restored.lines.first?.contains("alpha (rbm, 4 points)") == true)
+        second.run("model rbm n=6")
+        let resumed = second.run("scan lr=0.02,0.04,0.08 batch=16 steps=3000 runs=16 from=1000 every=100 seed=3 first=3 as=alpha")
+        let parts = try #require(second.workspace.scans.first).points, all = try #require(whole.workspace.scans.first).points
+        #expect(second.workspace.scans.count == 1 && parts.count == all.count && parts.count == 6)
+        for (p, w) in zip(parts, all) {
+            #expect(p.lr == w.lr && p.pair == w.pair)
+            #expect(abs(p.meanSpacing.value / w.meanSpacing.value - 1) < 1e-3, "\(p.meanSpacing) vs \(w.meanSpacing)")
+        }
+        // The collapse over the restored and new points is the whole scan's, to the printed digits.
+        func slope(_ out: CommandOutput) -> Double? {
+            out.lines.first { $0.contains("⟨S⟩  = a·scale") }.flatMap { Replay.numbers([$0]).first?.0 }
+        }
+        let resumedSlope = try #require(slope(resumed)), wholeSlope = try #require(slope(wholeScan))
+        #expect(abs(resumedSlope / wholeSlope - 1) < 2e-3, "a_fit \(resumedSlope) vs \(wholeSlope)")
+        let note = try String(contentsOfFile: dir + "/second.md", encoding: .utf8)
+        #expect(note.contains("```dyson\nload first.md only=scans\n```"))
+        let report = try Replay.run(path: dir + "/second.md")
+        #expect(report.ok, "\(report.mismatches)")
+        let empty = Notebook(front: front, journal: try Journal(path: dir + "/empty.md", front: front), baseDirectory: dir)
+        empty.run("model ts n=2")
+        #expect(second.fail("load empty.md only=scans")?.message.contains("records no scan") == true)
+    }
 }

@@ -15,6 +15,7 @@ func makeSession(seed: UInt64 = 3) throws -> (Notebook, String) {
 
 extension Notebook {
     /// Runs a line that must succeed; returns its output.
+    @discardableResult
     func run(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) -> CommandOutput {
         for r in execute(line) {
             if case .failure(let e) = r { Issue.record("\(line): \(e)", sourceLocation: sourceLocation) }

@@ -14,7 +14,8 @@ public struct ScanPoint: Sendable {
     public let scale: Double
     public let meanSpacing: Estimate
     public let sigma: Estimate
-    public let center: Estimate
+    /// The fitted centre of the pair (nil for points restored from a note).
+    public let center: Estimate?
     /// λ_fit/κ for the RBM (the non-universal mean shift), nil for ts.
     public let shift: Double?
 }
@@ -24,6 +25,29 @@ public struct ScanSeries: Sendable {
     public let label: String
     public let kind: ModelKind
     public let points: [ScanPoint]
+
+    /// The points of a scan as its table in a note records them (setting, lr,
+    /// batch, noise, pair, scale, ⟨S⟩ ± error, √π·σ ± error, λ_fit/κ), to the
+    /// printed digits. The fitted centres are not in the table; the shift is.
+    static func points(fromTable lines: [String]) -> [ScanPoint] {
+        let number = #"([-+0-9.eE]+)"#, estimate = number + #"(?: ± ([-+0-9.eE]+))?"#
+        let pattern = #"^\s*\d+\s+"# + number + #"\s+(\d+)\s+(\S+)\s+\[(\d+),(\d+)\]\s+"# + number
+            + #"\s+"# + estimate + #"\s+"# + estimate + #"\s+(\S+)\s*$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+        return lines.compactMap { line -> ScanPoint? in
+            let ns = line as NSString
+            guard let m = regex.firstMatch(in: line, range: NSRange(location: 0, length: ns.length)) else { return nil }
+            func group(_ i: Int) -> String? { m.range(at: i).location == NSNotFound ? nil : ns.substring(with: m.range(at: i)) }
+            func value(_ i: Int) -> Double? { group(i).flatMap(Double.init) }
+            guard let lr = value(1), let batch = group(2).flatMap(Int.init), let a = group(4).flatMap(Int.init),
+                  let b = group(5).flatMap(Int.init), let scale = value(6), let mean = value(7), let sigmaRoot = value(9) else { return nil }
+            let root = Double.pi.squareRoot()
+            return ScanPoint(lr: lr, batch: batch, noise: value(3), pair: [a, b], scale: scale,
+                             meanSpacing: Estimate(value: mean, error: value(8), sampleSize: 0, method: "from a note's scan table"),
+                             sigma: Estimate(value: sigmaRoot / root, error: value(10).map { $0 / root }, sampleSize: 0, method: "from a note's scan table"),
+                             center: nil, shift: value(11))
+        }
+    }
 }
 
 /// `scan lr=0.01,0.02,… batch=… steps=… runs=…`: trains every setting and
@@ -154,13 +178,9 @@ public enum ScanCommand: NotebookCommand {
             out.recordedParameters = ["last": "\(done)", "as": label]
             out.remark("interrupted: kept the \(completed) finished settings of \(total)")
             out.remark("to finish it: \(continuation(args, seed: seed, from: done + 1, last: args.integer("last"), label: label))")
+            out.remark("in a new session, first load this note with only=scans: it restores the finished settings from the table, without training")
         }
-        if let k = context.workspace.scans.firstIndex(where: { $0.label == label && $0.kind == base.kind }) {
-            let earlier = context.workspace.scans[k]
-            context.workspace.scans[k] = ScanSeries(label: label, kind: base.kind, points: earlier.points + points)
-        } else {
-            context.workspace.scans.append(ScanSeries(label: label, kind: base.kind, points: points))
-        }
+        context.workspace.addScan(ScanSeries(label: label, kind: base.kind, points: points))
         let series = context.workspace.scans.filter { $0.kind == base.kind }
         let all = series.flatMap(\.points)
         let xs = all.map(\.scale)

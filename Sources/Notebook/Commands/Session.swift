@@ -66,7 +66,9 @@ public enum SaveCommand: NotebookCommand {
 public enum LoadCommand: NotebookCommand {
     public static let spec = CommandSpec(
         name: "load", summary: "run the commands of a saved note here (with their recorded seeds), then carry on",
-        positional: [ParameterSpec("file", .text, help: "the note to load (.md)")], examples: ["load sessions/rbm.md"])
+        positional: [ParameterSpec("file", .text, help: "the note to load (.md)")],
+        parameters: [ParameterSpec("only", .choice(["scans"]), help: "only=scans: take the note's recorded scan tables as they are (no training), e.g. to finish an interrupted scan with first=")],
+        examples: ["load sessions/rbm.md", "load sessions/2026-11-29-1.md only=scans"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let name = args.word("file") else { throw NotebookError("load needs a file name") }
@@ -75,6 +77,7 @@ public enum LoadCommand: NotebookCommand {
             throw NotebookError("cannot read \(path)", suggestion: "check the file name")
         }
         let doc = try NoteDocument.parse(text)
+        if args.word("only") == "scans" { return try restoreScans(doc, path: path, context: context) }
         var lines = [String]()
         for entry in doc.entries {
             switch entry {
@@ -88,6 +91,40 @@ public enum LoadCommand: NotebookCommand {
         context.pendingLines = lines + context.pendingLines
         var out = CommandOutput()
         out.line("loading \(lines.filter { !$0.hasPrefix("#") }.count) commands from \(path)")
+        return out
+    }
+}
+
+extension LoadCommand {
+    /// `load NOTE.md only=scans`: the scan series recorded in a note, read from
+    /// its tables (kind from the `model` before each scan, label from `as=` or
+    /// the default "scan K"). Recorded in the note (with the path relative to
+    /// the note's folder) so that its replay restores them too.
+    static func restoreScans(_ doc: NoteDocument, path: String, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        var kind: ModelKind?
+        var restored = [ScanSeries]()
+        var count = 0
+        for case .command(let line, let output, _, _) in doc.entries {
+            guard case .command(let raw)? = try? Lexer.parse(line) else { continue }
+            if raw.name == "model", let word = raw.positional.first { kind = ModelKind(rawValue: word) }
+            guard raw.name == "scan", let kind else { continue }
+            count += 1
+            let label = raw.arguments.first { $0.key == "as" }?.value ?? "scan \(count)"
+            let points = ScanSeries.points(fromTable: output)
+            if !points.isEmpty { restored.append(ScanSeries(label: label, kind: kind, points: points)) }
+        }
+        guard !restored.isEmpty else {
+            throw NotebookError("\(path) records no scan", suggestion: "only=scans restores the tables that scan commands printed")
+        }
+        for series in restored { context.workspace.addScan(series) }
+        var out = CommandOutput()
+        out.journaled = true
+        let described = restored.map { "\($0.label) (\($0.kind.rawValue), \($0.points.count) points)" }
+        out.line("restored \(restored.count) scan\(restored.count == 1 ? "" : "s") from the note's tables, without training: " + described.joined(separator: ", "))
+        if let notePath = context.notePath {
+            let folder = URL(fileURLWithPath: notePath).deletingLastPathComponent().standardizedFileURL.path + "/"
+            if path.hasPrefix(folder) { out.recordedPositional = [String(path.dropFirst(folder.count))] }
+        }
         return out
     }
 }
