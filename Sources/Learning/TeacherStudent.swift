@@ -125,8 +125,11 @@ public struct TeacherStudent: LearningModel {
     }
 
     public func workspaceBytes(batch: Int) -> Int {
-        // W, temporaries, ā table; C and P tables too when data are per run.
-        8 * (4 * n * n + batchesPerEpoch * n * n * (sharedData ? 1 : 3) + batch * n)
+        // A worker holds four runs in SIMD lanes: W, the product and the ā table
+        // for each lane (and the C and P tables when data are per run), plus
+        // one lane's scalar scratch of the same tables.
+        let nn = n * n, tables = batchesPerEpoch * nn * (sharedData ? 1 : 3)
+        return 8 * (4 * (2 * nn + tables) + nn + (sharedData ? 0 : 2 * batchesPerEpoch * nn + batch * n))
     }
 
     public func sharedBytes(batch: Int) -> Int {

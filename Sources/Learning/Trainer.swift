@@ -191,11 +191,20 @@ public enum Trainer {
         do { try model.validate(lr: config.lr, batch: config.batch) } catch { throw .model(error) }
         let estimate = memoryEstimate(model: model, config: config)
         if estimate > config.memoryBudget {
+            // Say what to change: the snapshots, or the model's per-thread tables.
             let perSnapshot = max(1, 2 * config.runs * model.spectrumSize * 8)
-            let maxSnapshots = max(2, (config.memoryBudget / 2) / perSnapshot)
-            let every = max(config.snapshotInterval, config.steps / max(1, maxSnapshots - 1) + 1)
-            throw .memory(estimate: estimate, budget: config.memoryBudget,
-                          suggestion: "keep fewer snapshots (every=\(every)) or fewer runs, or raise the budget")
+            let snapshotBytes = config.snapshotSteps.count * perSnapshot
+            let suggestion: String
+            if snapshotBytes >= estimate / 2 {
+                let maxSnapshots = max(2, (config.memoryBudget / 2) / perSnapshot)
+                let every = max(config.snapshotInterval, config.steps / max(1, maxSnapshots - 1) + 1)
+                suggestion = "keep fewer snapshots (every=\(every)) or fewer runs"
+            } else {
+                let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs)
+                suggestion = "most of it is the model's working memory, \(TrainingError.bytes(model.workspaceBytes(batch: config.batch))) on each of \(threads) threads"
+                    + " and \(TrainingError.bytes(model.sharedBytes(batch: config.batch))) shared: use a smaller model (n, or fewer batches per epoch for ts), or fewer runs (one thread per run at most)"
+            }
+            throw .memory(estimate: estimate, budget: config.memoryBudget, suggestion: suggestion)
         }
     }
 

@@ -133,6 +133,14 @@ struct TrainerTests {
             #expect(text.contains("GB") && text.contains("every="), "\(text)")
             if case .memory(let estimate, _, _) = error { #expect(estimate > 100 << 30) } else { Issue.record("wrong error \(error)") }
         }
+        // When the model's tables, not the snapshots, are too big, the advice says so.
+        let big = try TeacherStudent(n: 400)
+        do {
+            try Trainer.check(model: big, config: TrainingConfig(lr: 0.01, batch: 16, steps: 10, runs: 8, threads: 2))
+            Issue.record("expected a memory error")
+        } catch {
+            #expect(error.description.contains("working memory") && !error.description.contains("every="), "\(error.description)")
+        }
     }
 
     @Test func badSettingsAreRefused() throws {
@@ -180,5 +188,19 @@ struct TrainerTests {
                 #expect(abs(b - ref[0]) <= 1e-14 * ref[0] * 4 && abs(a - ref[1]) <= 1e-13 * ref[0])
             }
         }
+    }
+
+    /// The memory estimate covers what a teacher–student worker really holds
+    /// (its lane-interleaved tables are four runs wide), for shared and fresh data.
+    @Test(arguments: [true, false])
+    func teacherStudentWorkspaceEstimateCoversTheWorker(shared: Bool) throws {
+        let model = try TeacherStudent(n: 20, sharedData: shared)
+        let session = model.makeSession(lr: 0.1, batch: 16, seed: 1)
+        let worker = try #require(session.makeWorker() as? TeacherStudentWorker)
+        func bytes<T>(_ a: [T]) -> Int { a.count * MemoryLayout<T>.stride }
+        let held = bytes(worker.w) + bytes(worker.product) + bytes(worker.noiseTable) + bytes(worker.ownC) + bytes(worker.ownP)
+            + bytes(worker.scratch) + bytes(worker.scratchC) + bytes(worker.scratchP) + bytes(worker.inputs)
+        let estimate = model.workspaceBytes(batch: 16)
+        #expect(estimate >= held && estimate < held + held / 10, "estimate \(estimate) B, held \(held) B")
     }
 }
