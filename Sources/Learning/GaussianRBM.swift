@@ -166,8 +166,8 @@ final class RBMWorker: ModelWorker {
     var rng = Xoshiro256StarStar(seed: 0)
     var lanes: Int { 1 }
 
-    func begin(runs: Range<Int>, seed: UInt64) {
-        rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound))
+    func begin(runs: [Int], seed: UInt64) {
+        rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs[0]))
         w.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * n, sd: initScale) }
         for b in 0..<batch { for i in 0..<n { phi[b * ld + i] = 1 } }  // chains start at φ = 1
     }
@@ -244,5 +244,18 @@ final class RBMWorker: ModelWorker {
 
     func weights(lane: Int, into out: UnsafeMutablePointer<Double>) {
         w.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
+    }
+
+    /// The stream's position and the |B| persistent chains (n values each).
+    func state(lane: Int) -> RunState {
+        var chains = [Double](repeating: 0, count: batch * n)
+        for b in 0..<batch { for i in 0..<n { chains[b * n + i] = phi[b * ld + i] } }
+        return RunState(generator: rng.words, values: chains)
+    }
+
+    func restore(lane: Int, weights: UnsafePointer<Double>, state: RunState) {
+        for i in 0..<(n * n) { w[i] = weights[i] }
+        for b in 0..<batch { for i in 0..<n { phi[b * ld + i] = state.values[b * n + i] } }
+        rng = Xoshiro256StarStar(words: state.generator)
     }
 }

@@ -107,6 +107,13 @@ public protocol LearningModel: Sendable {
     /// Bytes one worker needs, and bytes shared by all workers, for a training.
     func workspaceBytes(batch: Int) -> Int
     func sharedBytes(batch: Int) -> Int
+    /// Bytes of one run's saved `RunState` (kept with a result so that it can be continued).
+    func stateBytes(batch: Int) -> Int
+
+    /// How far an ensemble whose mean spectrum is `meanSpectrum` after `steps`
+    /// steps is from the stationary state the theory describes, and how many
+    /// more steps the deterministic drift predicts the slowest level needs.
+    func convergence(meanSpectrum: [Double], lr: Double, batch: Int, steps: Int) -> Convergence
 
     /// Why samples along one run are not new draws of the stationary law, or
     /// nil when trajectory sampling is valid (the model has fresh noise at every
@@ -137,9 +144,10 @@ public protocol TrainingSession: Sendable {
 public protocol ModelWorker: AnyObject {
     /// Runs advanced together.
     var lanes: Int { get }
-    /// Prepares runs `runs` (at most `lanes` of them): initial weights, chains,
-    /// per-run noise and data, all drawn from each run's own stream of `seed`.
-    func begin(runs: Range<Int>, seed: UInt64)
+    /// Prepares runs `runs` (at most `lanes` of them; lane k is run `runs[k]`):
+    /// initial weights, chains, per-run noise and data, all drawn from each
+    /// run's own stream of `seed`.
+    func begin(runs: [Int], seed: UInt64)
     /// Performs SGD steps first ..< first + count on every lane, polling `cancel`
     /// before each. Returns the number of steps done.
     func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int
@@ -148,6 +156,48 @@ public protocol ModelWorker: AnyObject {
     func spectrum(lane: Int, into out: UnsafeMutablePointer<Double>) -> Bool
     /// Writes lane k's weight matrix, row-major.
     func weights(lane: Int, into out: UnsafeMutablePointer<Double>)
+    /// What lane k needs besides its weights to go on exactly where it stopped:
+    /// its random stream's position and any other state (the RBM's persistent
+    /// chains). Empty for a model that draws everything in `begin`.
+    func state(lane: Int) -> RunState
+    /// Puts lane k back where a run stopped: called after `begin` with the same
+    /// run, so what `begin` draws once per run (ts data and noise) is redrawn
+    /// identically, and then the weights and `state` are overwritten. The next
+    /// `advance(from:)` must be given the step the run stopped at.
+    func restore(lane: Int, weights: UnsafePointer<Double>, state: RunState)
+}
+
+extension ModelWorker {
+    /// Prepares the contiguous runs `runs`.
+    public func begin(runs: Range<Int>, seed: UInt64) { begin(runs: Array(runs), seed: seed) }
+}
+
+/// The state a run needs besides its weights to continue bit for bit: the
+/// xoshiro256** state of its stream (four words, or none) and model-specific
+/// values (the RBM's chains, row by row).
+public struct RunState: Sendable, Equatable {
+    public var generator: [UInt64]
+    public var values: [Double]
+
+    public init(generator: [UInt64] = [], values: [Double] = []) {
+        self.generator = generator
+        self.values = values
+    }
+
+    public static let empty = RunState()
+
+    /// Bytes held, for memory estimates.
+    public var bytes: Int { 8 * (generator.count + values.count) + 48 }
+}
+
+extension Xoshiro256StarStar {
+    /// The four state words, to save a stream's position.
+    public var words: [UInt64] { [s0, s1, s2, s3] }
+
+    /// A generator at a saved position (`words` of another).
+    public init(words w: [UInt64]) {
+        self.init(state: (w[0], w[1], w[2], w[3]))
+    }
 }
 
 /// Settings shared by all streams: a training's shared randomness (teacher, data)

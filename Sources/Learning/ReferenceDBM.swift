@@ -83,8 +83,8 @@ final class DBMWorker: ModelWorker {
     var rng = Xoshiro256StarStar(seed: 0)
     var lanes: Int { 1 }
 
-    func begin(runs: Range<Int>, seed: UInt64) {
-        rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound))
+    func begin(runs: [Int], seed: UInt64) {
+        rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs[0]))
         for i in h.indices { h[i] = 0 }
     }
 
@@ -127,5 +127,12 @@ final class DBMWorker: ModelWorker {
 
     func weights(lane: Int, into out: UnsafeMutablePointer<Double>) {
         h.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
+    }
+
+    func state(lane: Int) -> RunState { RunState(generator: rng.words) }
+
+    func restore(lane: Int, weights: UnsafePointer<Double>, state: RunState) {
+        for i in 0..<(n * n) { h[i] = weights[i] }
+        rng = Xoshiro256StarStar(words: state.generator)
     }
 }

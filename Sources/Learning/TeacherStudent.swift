@@ -246,7 +246,7 @@ final class TeacherStudentWorker: ModelWorker {
         singular = [Double](repeating: 0, count: n)
     }
 
-    func begin(runs: Range<Int>, seed: UInt64) {
+    func begin(runs: [Int], seed: UInt64) {
         let m = session.model
         let nn = n * n
         active = runs.count
@@ -269,7 +269,7 @@ final class TeacherStudentWorker: ModelWorker {
                 continue
             }
             // Run r's draws, in order: initial weights, the noise of every batch, its data.
-            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound + k))
+            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs[k]))
             scratch.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: nn, sd: m.initScale) }
             scatter(scratch, into: &w, lane: k)
             for j in 0..<batches {
@@ -370,5 +370,13 @@ final class TeacherStudentWorker: ModelWorker {
 
     func weights(lane k: Int, into out: UnsafeMutablePointer<Double>) {
         for e in 0..<(n * n) { out[e] = w[e][k] }
+    }
+
+    /// A run draws all its randomness in `begin` (and data and noise are
+    /// redrawn there identically), so its weights are all it needs.
+    func state(lane: Int) -> RunState { .empty }
+
+    func restore(lane k: Int, weights: UnsafePointer<Double>, state: RunState) {
+        for e in 0..<(n * n) { w[e][k] = weights[e] }
     }
 }

@@ -38,6 +38,12 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     /// The snapshot interval actually used.
     public var snapshotInterval: Int { min(max(1, every ?? steps / 50), max(1, steps)) }
 
+    /// How many snapshots `snapshotSteps` holds, computed without building it.
+    public var snapshotCount: Int {
+        let e = snapshotInterval
+        return steps / e + 1 + (steps % e == 0 ? 0 : 1)
+    }
+
     /// Steps at which spectra are recorded: 0, every, 2·every, …, and the last step.
     public var snapshotSteps: [Int] {
         var s = Array(stride(from: 0, through: steps, by: snapshotInterval))
@@ -86,6 +92,8 @@ public struct TrainingProgress: Sendable, Equatable {
 /// The outcome of a training: every kept run's spectrum at every snapshot and
 /// its final weights, with what was dropped and whether it was cancelled.
 public struct TrainingResult: Sendable {
+    /// The model trained (what a continuation trains further).
+    public let model: any LearningModel
     public let kind: ModelKind
     public let modelSummary: String
     public let variable: SpectrumVariable
@@ -112,8 +120,61 @@ public struct TrainingResult: Sendable {
     public let threads: Int
     /// The model's reason why samples along a run are not new draws (nil: they are).
     public let trajectoryCaveat: String?
+    /// Kept run r's state besides its weights when it ended (its stream's
+    /// position, the RBM's chains): with `finalWeights`, what `train continue` needs.
+    public let finalStates: [RunState]
+    /// Whether every kept run stopped exactly at `completedSteps`, so that the
+    /// result can be continued (an interrupted training may hold runs that
+    /// went on past its last common snapshot).
+    public let resumable: Bool
 
     public var runCount: Int { runIndices.count }
+
+    /// Where a continuation starts: every kept run at `completedSteps`, nil if
+    /// the runs stopped at different steps.
+    public var resumePoint: Resume? {
+        guard resumable, runCount > 0, finalStates.count == runCount else { return nil }
+        return Resume(runIndices: runIndices, weights: finalWeights, states: finalStates, step: completedSteps)
+    }
+
+    /// This result followed by its continuation `next` (trained from
+    /// `resumePoint`): the snapshots of both (the continuation's first, taken
+    /// where this one ended, only once), the runs that survived both, and the
+    /// continuation's final weights and states. The configuration records the
+    /// total steps and the continuation's snapshot interval.
+    public func continued(with next: TrainingResult) -> TrainingResult {
+        let keep = runIndices.enumerated().filter { next.runIndices.contains($0.element) }.map(\.offset)
+        let n = spectrumSize
+        var merged = [Double]()
+        merged.reserveCapacity((snapshotSteps.count + next.snapshotSteps.count) * keep.count * n)
+        for s in snapshotSteps.indices {
+            for r in keep { merged.append(contentsOf: spectra[((s * runCount) + r) * n..<((s * runCount) + r + 1) * n]) }
+        }
+        let nextFirst = next.snapshotSteps.first == snapshotSteps.last ? 1 : 0
+        for s in nextFirst..<next.snapshotSteps.count {
+            for r in 0..<next.runCount { merged.append(contentsOf: next.spectra[((s * next.runCount) + r) * n..<((s * next.runCount) + r + 1) * n]) }
+        }
+        var config = next.config
+        config.steps = next.completedSteps
+        config.runs = next.runCount
+        return TrainingResult(
+            model: model, kind: kind, modelSummary: modelSummary, variable: variable, target: target, predictions: next.predictions,
+            config: config, spectrumSize: n, weightRows: weightRows, weightCols: weightCols,
+            snapshotSteps: snapshotSteps + next.snapshotSteps.dropFirst(nextFirst), runIndices: next.runIndices,
+            droppedRuns: droppedRuns + next.droppedRuns, spectra: merged, finalWeights: next.finalWeights,
+            cancelled: next.cancelled, completedSteps: next.completedSteps, seconds: seconds + next.seconds,
+            threads: next.threads, trajectoryCaveat: trajectoryCaveat, finalStates: next.finalStates, resumable: next.resumable)
+    }
+
+    /// Whether the snapshots at step ≥ `burnIn` are equally spaced (trajectory
+    /// sampling measures correlations in snapshot intervals).
+    public func snapshotsEquallySpaced(fromStep burnIn: Int) -> Bool {
+        let steps = snapshotSteps.filter { $0 >= burnIn }
+        guard steps.count > 2 else { return true }
+        let d = steps[1] - steps[0]
+        // The last interval may be shorter (a training whose steps are not a multiple of every=).
+        return zip(steps.dropFirst(), steps.dropLast()).dropLast().allSatisfy { $0 - $1 == d }
+    }
 
     /// Spectra of all kept runs at snapshot s.
     public func spectra(atSnapshot s: Int) -> [[Double]] {
@@ -123,6 +184,33 @@ public struct TrainingResult: Sendable {
 
     /// Spectra at the last snapshot.
     public var finalSpectra: [[Double]] { snapshotSteps.isEmpty ? [] : spectra(atSnapshot: snapshotSteps.count - 1) }
+
+    /// Level by level, the mean over the kept runs at snapshot s.
+    public func meanSpectrum(atSnapshot s: Int) -> [Double] {
+        let n = spectrumSize, r = runCount
+        var m = [Double](repeating: 0, count: n)
+        guard r > 0 else { return m }
+        for k in 0..<r { for i in 0..<n { m[i] += spectra[(s * r + k) * n + i] } }
+        return m.map { $0 / Double(r) }
+    }
+
+    /// The model's verdict on the ensemble at snapshot s (default: the last).
+    public func convergence(atSnapshot s: Int? = nil) -> Convergence {
+        let s = s ?? snapshotSteps.count - 1
+        return model.convergence(meanSpectrum: meanSpectrum(atSnapshot: s), lr: config.lr, batch: config.batch, steps: snapshotSteps[s])
+    }
+
+    /// The first snapshot from which the ensemble mean stays converged to the
+    /// end (by the model's criterion), or nil if the last one is not.
+    public var firstConvergedSnapshot: Int? {
+        guard !snapshotSteps.isEmpty, runCount > 0 else { return nil }
+        var first: Int?
+        for s in stride(from: snapshotSteps.count - 1, through: 0, by: -1) {
+            guard convergence(atSnapshot: s).converged else { break }
+            first = s
+        }
+        return first
+    }
 
     /// Kept run r's level-i trajectory over the snapshots.
     public func trajectory(run r: Int, level i: Int) -> [Double] {
@@ -170,16 +258,46 @@ public struct TrainingResult: Sendable {
     }
 }
 
+/// Where a training continues from: each run's stream index, weights and
+/// state at `step`.
+public struct Resume: Sendable {
+    public let runIndices: [Int]
+    /// Run k's weights at weights[k·size ..< (k+1)·size].
+    public let weights: [Double]
+    public let states: [RunState]
+    public let step: Int
+}
+
 /// Trains ensembles of runs in parallel, deterministically.
 public enum Trainer {
-    /// Estimated bytes a training needs (snapshots twice: buffer and result).
+    /// Estimated bytes a training needs (snapshots twice: buffer and result;
+    /// weights and run states twice). Computed before anything is allocated,
+    /// in saturating arithmetic: absurd settings give `Int.max`, never a trap.
     public static func memoryEstimate(model: any LearningModel, config: TrainingConfig) -> Int {
-        let snapshots = config.snapshotSteps.count
-        let spectra = 2 * snapshots * config.runs * model.spectrumSize * 8
-        let weights = 2 * config.runs * model.weightRows * model.weightCols * 8
         let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs)
-        return spectra + weights + threads * model.workspaceBytes(batch: config.batch) + model.sharedBytes(batch: config.batch)
-            + config.runs * 32
+        let terms = [
+            product(2, config.snapshotCount, config.runs, model.spectrumSize, 8),
+            product(2, config.runs, model.weightRows, model.weightCols, 8),
+            product(2, config.runs, model.stateBytes(batch: config.batch)),
+            product(threads, model.workspaceBytes(batch: config.batch)),
+            model.sharedBytes(batch: config.batch),
+            product(config.runs, 32),
+        ]
+        return terms.reduce(0) { sum, t in
+            let (v, o) = sum.addingReportingOverflow(t)
+            return o ? Int.max : v
+        }
+    }
+
+    /// The product of non-negative factors, or `Int.max` if it overflows.
+    static func product(_ factors: Int...) -> Int {
+        var p = 1
+        for f in factors {
+            let (v, o) = p.multipliedReportingOverflow(by: max(0, f))
+            if o { return Int.max }
+            p = v
+        }
+        return p
     }
 
     /// Checks the settings and the memory estimate without training.
@@ -192,13 +310,27 @@ public enum Trainer {
         let estimate = memoryEstimate(model: model, config: config)
         if estimate > config.memoryBudget {
             // Say what to change: the snapshots, or the model's per-thread tables.
-            let perSnapshot = max(1, 2 * config.runs * model.spectrumSize * 8)
-            let snapshotBytes = config.snapshotSteps.count * perSnapshot
+            let perSnapshot = max(1, product(2, config.runs, model.spectrumSize, 8))
+            let snapshotBytes = product(config.snapshotCount, perSnapshot)
             let suggestion: String
             if snapshotBytes >= estimate / 2 {
-                let maxSnapshots = max(2, (config.memoryBudget / 2) / perSnapshot)
-                let every = max(config.snapshotInterval, config.steps / max(1, maxSnapshots - 1) + 1)
-                suggestion = "keep fewer snapshots (every=\(every)) or fewer runs"
+                // The budget left after the rest, in snapshots (at least the two ends).
+                let rest = estimate == Int.max ? 0 : estimate - snapshotBytes
+                let maxSnapshots = max(0, config.memoryBudget - rest) / perSnapshot
+                if maxSnapshots >= 2 {
+                    let every = min(config.steps, max(config.snapshotInterval, config.steps / (maxSnapshots - 1) + 1))
+                    suggestion = "keep fewer snapshots (every=\(every)) or fewer runs"
+                } else {
+                    // Per run: two snapshots, weights and state (each twice), bookkeeping.
+                    let perRun = 4 * model.spectrumSize * 8 + 2 * model.weightRows * model.weightCols * 8
+                        + 2 * model.stateBytes(batch: config.batch) + 32
+                    let fixed = product(min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs),
+                                        model.workspaceBytes(batch: config.batch)) + model.sharedBytes(batch: config.batch)
+                    let runs = max(0, config.memoryBudget - fixed) / max(1, perRun)
+                    suggestion = runs >= 1
+                        ? "even the first and last snapshots of \(config.runs) runs do not fit: use runs=\(runs) or fewer"
+                        : "the model itself does not fit: use a smaller model"
+                }
             } else {
                 let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs)
                 suggestion = "most of it is the model's working memory, \(TrainingError.bytes(model.workspaceBytes(batch: config.batch))) on each of \(threads) threads"
@@ -213,11 +345,25 @@ public enum Trainer {
     /// and the order runs finish in. `progress` is called on the calling thread
     /// about ten times a second; `cancel` is polled before every step, and a
     /// cancelled training returns what it has, marked `cancelled`.
+    ///
+    /// With `resume` (a result's `resumePoint`), the runs go on from where that
+    /// result stopped for `config.steps` more steps: `config.runs` must equal
+    /// its number of runs and `config.seed` its seed, and each run continues its
+    /// own stream, so N steps and then M more equal N + M steps bit for bit.
+    /// The result's snapshot steps and `completedSteps` count from the start of
+    /// the first training (use `TrainingResult.continued(with:)` to join them).
     public static func train(
-        model: any LearningModel, config: TrainingConfig,
+        model: any LearningModel, config: TrainingConfig, resume: Resume? = nil,
         progress: ((TrainingProgress) -> Void)? = nil, cancel: CancellationFlag = CancellationFlag()
     ) throws(TrainingError) -> TrainingResult {
         try check(model: model, config: config)
+        if let resume {
+            let size = model.weightRows * model.weightCols
+            guard resume.runIndices.count == config.runs, resume.states.count == config.runs,
+                  resume.weights.count == config.runs * size else {
+                throw .invalidSetting("a continuation needs the \(resume.runIndices.count) runs of the result it continues, got runs=\(config.runs)")
+            }
+        }
         let start = Date()
         let n = model.spectrumSize, runs = config.runs
         let steps = config.snapshotSteps
@@ -241,13 +387,13 @@ public enum Trainer {
                 while !cancel.isCancelled {
                     let first = counters.nextRun.add(lanes, ordering: .relaxed).oldValue
                     if first >= runs { break }
-                    trainGroup(first..<min(first + lanes, runs), worker: worker, config: config, snapshotSteps: steps,
-                               store: store, counters: counters, cancel: cancel)
+                    trainGroup(first..<min(first + lanes, runs), worker: worker, config: config, resume: resume,
+                               snapshotSteps: steps, store: store, counters: counters, cancel: cancel)
                 }
             }
             counters.finished.store(true, ordering: .releasing)
         }
-        let total = runs * config.steps
+        let total = Trainer.product(runs, config.steps)
         var lastReport = Date()
         while !counters.finished.load(ordering: .acquiring) {
             usleep(10_000)
@@ -257,14 +403,23 @@ public enum Trainer {
             }
         }
         progress?(TrainingProgress(done: counters.done.load(ordering: .relaxed), total: total, elapsed: Date().timeIntervalSince(start)))
-        return store.result(model: model, config: config, cancelled: cancel.isCancelled,
+        return store.result(model: model, config: config, resume: resume, cancelled: cancel.isCancelled,
                             seconds: Date().timeIntervalSince(start), threads: threadCount)
     }
 
     /// Trains one group of runs (one per lane of the worker) through all snapshots.
-    private static func trainGroup(_ runs: Range<Int>, worker: any ModelWorker, config: TrainingConfig, snapshotSteps: [Int],
-                                   store: RunStore, counters: Counters, cancel: CancellationFlag) {
-        worker.begin(runs: runs, seed: config.seed)
+    /// Store slot r holds run `resume.runIndices[r]` (or run r of a new training).
+    private static func trainGroup(_ runs: Range<Int>, worker: any ModelWorker, config: TrainingConfig, resume: Resume?,
+                                   snapshotSteps: [Int], store: RunStore, counters: Counters, cancel: CancellationFlag) {
+        worker.begin(runs: runs.map { resume?.runIndices[$0] ?? $0 }, seed: config.seed)
+        let origin = resume?.step ?? 0
+        if let resume {
+            resume.weights.withUnsafeBufferPointer { w in
+                for (k, r) in runs.enumerated() {
+                    worker.restore(lane: k, weights: w.baseAddress! + r * store.weightSize, state: resume.states[r])
+                }
+            }
+        }
         var live = [Int]()
         for (k, r) in runs.enumerated() {
             store.begun[r] = true
@@ -279,7 +434,7 @@ public enum Trainer {
         outer: for s in 1..<max(1, snapshotSteps.count) where !live.isEmpty {
             while step < snapshotSteps[s] {
                 let chunk = min(snapshotSteps[s] - step, 256)
-                let done = worker.advance(from: step, count: chunk, cancel: cancel)
+                let done = worker.advance(from: origin + step, count: chunk, cancel: cancel)
                 step += done
                 counters.done.add(done * live.count, ordering: .relaxed)
                 if done < chunk { break outer }
@@ -298,6 +453,7 @@ public enum Trainer {
         for (k, r) in runs.enumerated() {
             if store.finite[r] { store.stepsDone[r] = step }
             worker.weights(lane: k, into: store.weights + r * store.weightSize)
+            store.states[r] = worker.state(lane: k)
         }
     }
 }
@@ -317,6 +473,7 @@ final class RunStore: @unchecked Sendable {
     let finite: UnsafeMutableBufferPointer<Bool>
     let taken: UnsafeMutableBufferPointer<Int>
     let stepsDone: UnsafeMutableBufferPointer<Int>
+    let states: UnsafeMutableBufferPointer<RunState>
 
     init(snapshots: Int, runs: Int, n: Int, weightSize: Int) {
         self.snapshots = snapshots; self.runs = runs; self.n = n; self.weightSize = weightSize
@@ -328,16 +485,18 @@ final class RunStore: @unchecked Sendable {
         finite = .allocate(capacity: runs); finite.initialize(repeating: true)
         taken = .allocate(capacity: runs); taken.initialize(repeating: 0)
         stepsDone = .allocate(capacity: runs); stepsDone.initialize(repeating: 0)
+        states = .allocate(capacity: runs); states.initialize(repeating: .empty)
     }
 
     deinit {
         spectra.deallocate(); weights.deallocate()
         begun.deallocate(); finite.deallocate(); taken.deallocate(); stepsDone.deallocate()
+        states.deinitialize(); states.deallocate()
     }
 
     func slot(snapshot s: Int, run r: Int) -> UnsafeMutablePointer<Double> { spectra + (s * runs + r) * n }
 
-    func result(model: any LearningModel, config: TrainingConfig, cancelled: Bool, seconds: Double, threads: Int) -> TrainingResult {
+    func result(model: any LearningModel, config: TrainingConfig, resume: Resume?, cancelled: Bool, seconds: Double, threads: Int) -> TrainingResult {
         let allSteps = config.snapshotSteps
         let started = (0..<runs).filter { begun[$0] }
         let dropped = started.filter { !finite[$0] }
@@ -361,12 +520,16 @@ final class RunStore: @unchecked Sendable {
         for r in kept { weightsOut.append(contentsOf: UnsafeBufferPointer(start: weights + r * weightSize, count: weightSize)) }
         let stepsReached = snapshotCount == allSteps.count && !kept.isEmpty && kept.allSatisfy({ stepsDone[$0] == config.steps })
             ? config.steps : (snapshotCount > 0 ? allSteps[snapshotCount - 1] : 0)
+        // Steps count from the start of the training a continuation continues.
+        let origin = resume?.step ?? 0
+        let stream = { (r: Int) in resume?.runIndices[r] ?? r }
         return TrainingResult(
-            kind: model.kind, modelSummary: model.summary, variable: model.variable, target: model.target,
-            predictions: model.predictions(lr: config.lr, batch: config.batch, steps: stepsReached),
+            model: model, kind: model.kind, modelSummary: model.summary, variable: model.variable, target: model.target,
+            predictions: model.predictions(lr: config.lr, batch: config.batch, steps: origin + stepsReached),
             config: config, spectrumSize: n, weightRows: model.weightRows, weightCols: model.weightCols,
-            snapshotSteps: Array(allSteps.prefix(snapshotCount)), runIndices: kept, droppedRuns: dropped,
-            spectra: spectraOut, finalWeights: weightsOut, cancelled: cancelled,
-            completedSteps: stepsReached, seconds: seconds, threads: threads, trajectoryCaveat: model.trajectoryCaveat)
+            snapshotSteps: allSteps.prefix(snapshotCount).map { origin + $0 }, runIndices: kept.map(stream),
+            droppedRuns: dropped.map(stream), spectra: spectraOut, finalWeights: weightsOut, cancelled: cancelled,
+            completedSteps: origin + stepsReached, seconds: seconds, threads: threads, trajectoryCaveat: model.trajectoryCaveat,
+            finalStates: kept.map { states[$0] }, resumable: kept.allSatisfy { stepsDone[$0] == stepsReached })
     }
 }

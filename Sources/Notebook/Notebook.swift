@@ -122,7 +122,8 @@ public final class Notebook {
                 let args = try spec.bind(raw)
                 var seed: UInt64 = 0
                 var recorded = Self.canonical(raw)
-                if spec.usesSeed {
+                let usesSeed = spec.usesSeed(for: spec.positional.first.flatMap { args.word($0.name) })
+                if usesSeed {
                     if let given = args.integer("seed") {
                         seed = UInt64(given)
                     } else {
@@ -147,7 +148,7 @@ public final class Notebook {
                     for (k, v) in output.recordedParameters.sorted(by: { $0.key < $1.key }) { arguments.append((k, v)) }
                     recorded = Self.canonical(RawCommand(name: raw.name, positional: output.recordedPositional ?? raw.positional,
                                                          arguments: arguments, comment: nil))
-                    if spec.usesSeed && args.integer("seed") == nil { recorded += " seed=\(seed)" }
+                    if usesSeed && args.integer("seed") == nil { recorded += " seed=\(seed)" }
                 }
                 if output.journaled ?? !["help", "save", "quit", "load", "show"].contains(spec.name) {
                     let figures = output.figures.enumerated().map { i, f in

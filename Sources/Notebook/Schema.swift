@@ -65,9 +65,19 @@ public struct CommandSpec: Sendable {
     public let examples: [String]
     /// Whether it draws random numbers (and so gets a recorded seed).
     public let usesSeed: Bool
+    /// Variants (first positional words) that draw nothing new and so record no
+    /// seed (`train continue` goes on with the streams of the runs it continues).
+    public let seedlessVariants: Set<String>
+
+    /// Whether the command written with first positional word `first` gets a seed.
+    public func usesSeed(for first: String?) -> Bool {
+        usesSeed && !(first.map(seedlessVariants.contains) ?? false)
+    }
 
     public init(name: String, summary: String, positional: [ParameterSpec] = [], parameters: [ParameterSpec] = [],
-                variants: [String: [ParameterSpec]] = [:], examples: [String] = [], usesSeed: Bool = false) {
+                variants: [String: [ParameterSpec]] = [:], examples: [String] = [], usesSeed: Bool = false,
+                seedlessVariants: Set<String> = []) {
+        self.seedlessVariants = seedlessVariants
         self.name = name
         self.summary = summary
         self.positional = positional
