@@ -309,35 +309,36 @@ public enum Trainer {
         do { try model.validate(lr: config.lr, batch: config.batch) } catch { throw .model(error) }
         let estimate = memoryEstimate(model: model, config: config)
         if estimate > config.memoryBudget {
-            // Say what to change: the snapshots, or the model's per-thread tables.
-            let perSnapshot = max(1, product(2, config.runs, model.spectrumSize, 8))
-            let snapshotBytes = product(config.snapshotCount, perSnapshot)
-            let suggestion: String
-            if snapshotBytes >= estimate / 2 {
-                // The budget left after the rest, in snapshots (at least the two ends).
-                let rest = estimate == Int.max ? 0 : estimate - snapshotBytes
-                let maxSnapshots = max(0, config.memoryBudget - rest) / perSnapshot
-                if maxSnapshots >= 2 {
-                    let every = min(config.steps, max(config.snapshotInterval, config.steps / (maxSnapshots - 1) + 1))
-                    suggestion = "keep fewer snapshots (every=\(every)) or fewer runs"
-                } else {
-                    // Per run: two snapshots, weights and state (each twice), bookkeeping.
-                    let perRun = 4 * model.spectrumSize * 8 + 2 * model.weightRows * model.weightCols * 8
-                        + 2 * model.stateBytes(batch: config.batch) + 32
-                    let fixed = product(min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs),
-                                        model.workspaceBytes(batch: config.batch)) + model.sharedBytes(batch: config.batch)
-                    let runs = max(0, config.memoryBudget - fixed) / max(1, perRun)
-                    suggestion = runs >= 1
-                        ? "even the first and last snapshots of \(config.runs) runs do not fit: use runs=\(runs) or fewer"
-                        : "the model itself does not fit: use a smaller model"
-                }
-            } else {
-                let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs)
-                suggestion = "most of it is the model's working memory, \(TrainingError.bytes(model.workspaceBytes(batch: config.batch))) on each of \(threads) threads"
-                    + " and \(TrainingError.bytes(model.sharedBytes(batch: config.batch))) shared: use a smaller model (n, or fewer batches per epoch for ts), or fewer runs (one thread per run at most)"
-            }
-            throw .memory(estimate: estimate, budget: config.memoryBudget, suggestion: suggestion)
+            throw .memory(estimate: estimate, budget: config.memoryBudget, suggestion: memoryAdvice(model: model, config: config))
         }
+    }
+
+    /// What to change when a training does not fit: the snapshots (a larger
+    /// every=, itself within every's limits), the runs (each holds its weights,
+    /// state and at least two snapshots), or the model (its working memory).
+    /// Every number suggested is one the estimate accepts.
+    static func memoryAdvice(model: any LearningModel, config: TrainingConfig) -> String {
+        let threads = min(config.threads ?? ProcessInfo.processInfo.activeProcessorCount, config.runs)
+        let working = product(threads, model.workspaceBytes(batch: config.batch))
+        let fixed = working.addingReportingOverflow(model.sharedBytes(batch: config.batch))
+        let available = fixed.overflow ? 0 : max(0, config.memoryBudget - fixed.partialValue)
+        // Per run: two snapshots, weights and state (each twice), bookkeeping.
+        let perRun = product(4, model.spectrumSize, 8) + product(2, model.weightRows, model.weightCols, 8)
+            + product(2, model.stateBytes(batch: config.batch)) + 32
+        let runsThatFit = available / max(1, perRun)
+        guard runsThatFit >= 1 else {
+            return "most of it is the model's working memory, \(TrainingError.bytes(model.workspaceBytes(batch: config.batch))) on each of \(threads) threads"
+                + " and \(TrainingError.bytes(model.sharedBytes(batch: config.batch))) shared: use a smaller model (n, or fewer batches per epoch for ts)"
+        }
+        guard runsThatFit >= config.runs else {
+            return "the runs' weights, states and first and last snapshots alone do not fit: use runs=\(runsThatFit) or fewer"
+        }
+        // The runs fit with two snapshots: how many snapshots fit in what is left?
+        let perSnapshot = max(1, product(2, config.runs, model.spectrumSize, 8))
+        let rest = product(config.runs, perRun) - product(2, perSnapshot)
+        let snapshots = max(0, available - max(0, rest)) / perSnapshot
+        let every = snapshots >= 2 ? min(config.steps, config.steps / (snapshots - 1) + 1) : config.steps
+        return "keep fewer snapshots (every=\(max(config.snapshotInterval, every))) or fewer runs"
     }
 
     /// Trains `config.runs` runs of `model`. Run r uses only the random stream

@@ -18,6 +18,10 @@ struct ExplodingModel: LearningModel {
     func validate(lr: Double, batch: Int) throws(ModelError) {}
     func workspaceBytes(batch: Int) -> Int { 64 }
     func sharedBytes(batch: Int) -> Int { 0 }
+    func stateBytes(batch: Int) -> Int { 64 }
+    func convergence(meanSpectrum: [Double], lr: Double, batch: Int, steps: Int) -> Convergence {
+        Convergence(farLevels: 0, levels: 2, stepsNeeded: 0, summary: "no theory")
+    }
     func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession { Session() }
 
     struct Session: TrainingSession {
@@ -27,10 +31,12 @@ struct ExplodingModel: LearningModel {
     final class Worker: ModelWorker {
         var run = 0, value = 0.0, noise = 0.0
         var lanes: Int { 1 }
-        func begin(runs: Range<Int>, seed: UInt64) {
-            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs.lowerBound))
-            run = runs.lowerBound; value = 0; noise = rng.nextNormal()
+        func begin(runs: [Int], seed: UInt64) {
+            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs[0]))
+            run = runs[0]; value = 0; noise = rng.nextNormal()
         }
+        func state(lane: Int) -> RunState { RunState(values: [value]) }
+        func restore(lane: Int, weights: UnsafePointer<Double>, state: RunState) { value = state.values[0] }
         func advance(from first: Int, count: Int, cancel: CancellationFlag) -> Int {
             for step in first..<(first + count) {
                 if cancel.isCancelled { return step - first }

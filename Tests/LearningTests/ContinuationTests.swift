@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+@testable import Learning
+import Linalg
+import Testing
+
+/// `train continue`: N steps and then M more must be N + M steps, bit for bit,
+/// for every model (the RBM's chains and every run's stream carry over).
+@Suite("Continuation")
+struct ContinuationTests {
+    static let cases: [(String, any LearningModel, TrainingConfig)] = [
+        ("ts n=2 shared data", try! TeacherStudent(n: 2), TrainingConfig(lr: 0.1, batch: 16, steps: 1200, runs: 9, seed: 3, every: 100)),
+        ("ts n=3 fresh data", try! TeacherStudent(n: 3, teacher: [1, 2, 3], batchesPerEpoch: 7, sharedData: false),
+         TrainingConfig(lr: 0.05, batch: 4, steps: 600, runs: 5, seed: 4, every: 50)),
+        ("rbm n=6 (SIMD kernel)", try! GaussianRBM(n: 6), TrainingConfig(lr: 0.01, batch: 8, steps: 800, runs: 3, seed: 5, every: 100)),
+        ("rbm n=20 (BLAS)", try! GaussianRBM(n: 20), TrainingConfig(lr: 0.01, batch: 8, steps: 300, runs: 2, seed: 6, every: 100)),
+        ("dbm n=5", try! ReferenceDBM(n: 5), TrainingConfig(lr: 0.01, batch: 1, steps: 700, runs: 4, seed: 7, every: 100)),
+    ]
+
+    @Test(arguments: 0..<cases.count)
+    func stepsThenMoreStepsEqualAllStepsAtOnce(_ index: Int) throws {
+        let (name, model, whole) = Self.cases[index]
+        let split = whole.steps / 3  // not a multiple of the snapshot interval for every case
+        var first = whole
+        first.steps = split
+        let part = try Trainer.train(model: model, config: first)
+        let resume = try #require(part.resumePoint, "\(name)")
+        var rest = whole
+        rest.steps = whole.steps - split
+        rest.threads = 1  // the continuation does not depend on the thread count either
+        let next = try Trainer.train(model: model, config: rest, resume: resume)
+        let joined = part.continued(with: next)
+        let all = try Trainer.train(model: model, config: whole)
+
+        #expect(joined.completedSteps == whole.steps, "\(name)")
+        #expect(joined.runIndices == all.runIndices, "\(name)")
+        #expect(joined.finalWeights == all.finalWeights, "\(name): final weights differ")
+        #expect(joined.finalSpectra == all.finalSpectra, "\(name): final spectra differ")
+        #expect(joined.finalStates == all.finalStates, "\(name): run states differ")
+        // Every snapshot both have (same step) holds the same spectra.
+        for (s, step) in joined.snapshotSteps.enumerated() {
+            guard let t = all.snapshotSteps.firstIndex(of: step) else { continue }
+            #expect(joined.spectra(atSnapshot: s) == all.spectra(atSnapshot: t), "\(name): snapshot at step \(step)")
+        }
+        #expect(joined.snapshotSteps.first == 0 && joined.snapshotSteps.last == whole.steps)
+        #expect(Set(joined.snapshotSteps).count == joined.snapshotSteps.count, "the step where the parts meet appears once")
+    }
+
+    /// Twice in a row, with the result of the first continuation continued.
+    @Test func aContinuationCanBeContinued() throws {
+        let model = try GaussianRBM(n: 4)
+        let config = TrainingConfig(lr: 0.02, batch: 4, steps: 300, runs: 2, seed: 9, every: 50)
+        var result = try Trainer.train(model: model, config: TrainingConfig(lr: 0.02, batch: 4, steps: 100, runs: 2, seed: 9, every: 50))
+        for _ in 0..<2 {
+            let next = try Trainer.train(model: model, config: TrainingConfig(lr: 0.02, batch: 4, steps: 100, runs: 2, seed: 9, every: 50),
+                                         resume: try #require(result.resumePoint))
+            result = result.continued(with: next)
+        }
+        let all = try Trainer.train(model: model, config: config)
+        #expect(result.finalWeights == all.finalWeights)
+        #expect(result.snapshotSteps == all.snapshotSteps)
+        #expect(result.spectra == all.spectra)
+    }
+
+    /// Runs dropped before the continuation keep their stream indices: run 4
+    /// stays run 4 although runs 1 and 3 are gone.
+    @Test func droppedRunsKeepTheOthersOnTheirStreams() throws {
+        let model = ExplodingModel()
+        let part = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 20, runs: 5, seed: 2, every: 5))
+        #expect(part.runIndices == [0, 2, 4])
+        let next = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 30, runs: 3, seed: 2, every: 5),
+                                     resume: try #require(part.resumePoint))
+        let all = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 50, runs: 5, seed: 2, every: 5))
+        let joined = part.continued(with: next)
+        #expect(joined.runIndices == all.runIndices)
+        #expect(joined.finalWeights == all.finalWeights)
+        #expect(joined.spectra == all.spectra)
+    }
+
+    @Test func aContinuationNeedsTheRunsOfItsResult() throws {
+        let model = try ReferenceDBM(n: 3)
+        let part = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 10, runs: 3))
+        #expect(throws: TrainingError.self) {
+            try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 10, runs: 2), resume: part.resumePoint)
+        }
+    }
+}
+
+/// Memory estimates run before anything is allocated, never trap, and what
+/// they suggest is itself accepted.
+@Suite("Memory estimate")
+struct MemoryEstimateTests {
+    @Test func absurdSettingsAreRefusedWithoutAllocatingOrTrapping() throws {
+        // 10⁹ snapshots of one ts run: the snapshot list itself would be 8 GB.
+        let ts = try TeacherStudent(n: 2)
+        let huge = TrainingConfig(lr: 0.1, batch: 16, steps: 1_000_000_000, runs: 1, every: 1)
+        #expect(huge.snapshotCount == 1_000_000_001)
+        #expect(throws: TrainingError.self) { try Trainer.check(model: ts, config: huge) }
+        // Products beyond Int.max saturate.
+        let dbm = try ReferenceDBM(n: 4000)
+        let overflow = TrainingConfig(lr: 0.01, batch: 1, steps: 1_000_000_000, runs: 10_000_000, every: 50)
+        #expect(Trainer.memoryEstimate(model: dbm, config: overflow) == Int.max)
+        #expect(throws: TrainingError.self) { try Trainer.check(model: dbm, config: overflow) }
+    }
+
+    @Test(arguments: [
+        (1_000_000_000, 1, 1), (1_000_000_000, 1000, 1), (100_000, 1000, 1), (1_000_000, 3, 7),
+    ])
+    func theSuggestedEveryIsAccepted(steps: Int, runs: Int, every: Int) throws {
+        let model = try TeacherStudent(n: 2)
+        let config = TrainingConfig(lr: 0.1, batch: 16, steps: steps, runs: runs, every: every)
+        do {
+            try Trainer.check(model: model, config: config)
+            #expect(Trainer.memoryEstimate(model: model, config: config) <= config.memoryBudget)
+        } catch {
+            let text = error.description
+            guard let range = text.range(of: #"every=(\d+)"#, options: .regularExpression) else {
+                #expect(text.contains("runs="), "\(text)")
+                return
+            }
+            let suggested = try #require(Int(text[range].dropFirst("every=".count)))
+            #expect(suggested >= 1 && suggested <= min(steps, 1_000_000_000), "\(text)")
+            var fixed = config
+            fixed.every = suggested
+            #expect(throws: Never.self, "\(text)") { try Trainer.check(model: model, config: fixed) }
+        }
+    }
+
+    @Test func runsTooManyForEvenTwoSnapshotsAreToldHowManyFit() throws {
+        let model = try ReferenceDBM(n: 1000)
+        let config = TrainingConfig(lr: 0.01, batch: 1, steps: 10, runs: 10_000_000, every: 10)
+        do {
+            try Trainer.check(model: model, config: config)
+            Issue.record("expected a memory error")
+        } catch {
+            let text = error.description
+            let range = try #require(text.range(of: #"runs=(\d+)"#, options: .regularExpression), "\(text)")
+            let runs = try #require(Int(text[range].dropFirst("runs=".count)))
+            var fixed = config
+            fixed.runs = runs
+            #expect(throws: Never.self, "\(text)") { try Trainer.check(model: model, config: fixed) }
+        }
+    }
+}
