@@ -86,7 +86,7 @@ struct TerminalTests {
         guard tmux.wait(for: "partial result is kept") else { return }
         tmux.send("not a command", "C-c")  // Ctrl-C while typing clears the line
         tmux.send("spacing", "Enter")
-        guard tmux.wait(for: "pooled over 4 blocks") else { return }
+        guard tmux.wait(for: "over 4 blocks") else { return }
         #expect(!tmux.screen().contains("unknown command 'not'"))
         tmux.send("C-d")
         guard tmux.wait(for: "EXITED 0") else { return }
