@@ -51,8 +51,8 @@ struct ParsingTests {
     }
 
     @Test func realsRoundOnceAndRefuseOverflow() {
-        for text in ["0.1", "1e-12", "2.5E-3", "123456789.123456789", "4.9e-324", "1.7976931348623157e308", "-0.01", ".5"] {
-            #expect(DecimalNumber(text)?.double == Double(text), "\(text)")
+        for text in ["0.1", "1e-12", "2.5E-3", "123456789.123456789", "4.9e-324", "1.7976931348623157e308", "-0.01", ".5", "5.", "-.5e-3", "+2.", "0e0"] {
+            #expect(DecimalNumber(text)?.double == Double(text) && Double(text) != nil, "\(text)")
         }
         #expect(DecimalNumber("1e400")?.double == nil)
         #expect(DecimalNumber("-1e400")?.double == nil)
