@@ -207,20 +207,3 @@ public enum Streams {
         Xoshiro256StarStar.stream(seed: SplitMix64.mix(seed ^ 0x5EED_0F5E_771E_D000), index: purpose)
     }
 }
-
-/// Squared singular values (ascending) helpers shared by the models.
-enum SpectrumKernels {
-    /// Singular values of a 2×2 matrix [[a, b], [c, d]], ascending, in closed form:
-    /// s₁² = (S + √(S² − 4D²))/2 with S = a² + b² + c² + d², D = ad − bc, and
-    /// s₂ = |D|/s₁ (no cancellation for small s₂).
-    @inline(__always)
-    static func singularValues2x2(_ m: UnsafePointer<Double>) -> (Double, Double) {
-        let a = m[0], b = m[1], c = m[2], d = m[3]
-        let s = a * a + b * b + c * c + d * d
-        let det = a * d - b * c
-        let disc = max(0, (s - 2 * det) * (s + 2 * det))
-        let big = (0.5 * (s + disc.squareRoot())).squareRoot()
-        let small = big > 0 ? abs(det) / big : 0
-        return (small, big)
-    }
-}

@@ -2,17 +2,58 @@
 
 /// Something the user asked for that cannot be done, with what would work.
 /// Errors are data: the notebook prints them and carries on; nothing is lost.
+///
+/// Messages echo what the user (or a stranger's note) wrote, so both texts
+/// pass through `Escaped.text` here, once for every error: control characters
+/// and bidirectional overrides never reach a terminal raw.
 public struct NotebookError: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
     public let suggestion: String?
 
     public init(_ message: String, suggestion: String? = nil) {
-        self.message = message
-        self.suggestion = suggestion
+        self.message = Escaped.text(message)
+        self.suggestion = suggestion.map(Escaped.text)
     }
 
     public var description: String {
         suggestion.map { "error: \(message)\n  hint: \($0)" } ?? "error: \(message)"
+    }
+}
+
+/// Text made safe to print: what a terminal would act on instead of showing is
+/// written as an escape, the way Swift writes it in a literal.
+///
+/// - C0 and C1 control characters and DEL: `\n`, `\r`, `\t`, `\0`, others
+///   `\u{1B}` (ESC), `\u{7F}`, `\u{9B}` (a one-byte CSI on some terminals).
+/// - Bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
+///   U+2066–U+2069), which reorder what follows on screen.
+///
+/// Everything else is kept, including a backslash, so escaping escaped text
+/// changes nothing; printable Unicode (⟨S⟩, α/|B|, r̃) is untouched.
+public enum Escaped {
+    public static func text(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: needsEscape) else { return s }
+        var out = ""
+        out.reserveCapacity(s.utf8.count + 8)
+        for u in s.unicodeScalars {
+            guard needsEscape(u) else { out.unicodeScalars.append(u); continue }
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\0": out += "\\0"
+            default: out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            }
+        }
+        return out
+    }
+
+    static func needsEscape(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
     }
 }
 

@@ -140,14 +140,19 @@ public struct CommandSpec: Sendable {
         }
         switch spec.kind {
         case .real(let range):
-            guard let v = Double(text), v.isFinite else { throw bad("not a number") }
+            guard let number = DecimalNumber(text) else { throw bad(DecimalNumber.rejection(text)) }
+            guard let v = number.double else { throw bad("too large") }
             guard range.contains(v) else { throw bad("out of range") }
             return .real(v)
         case .integer(let range):
-            guard let v = Double(text), v.isFinite else { throw bad("not a number") }
-            guard v == v.rounded(), abs(v) < 9e15 else { throw bad("not a whole number") }
-            guard range.contains(Int(v)) else { throw bad("out of range") }
-            return .integer(Int(v))
+            guard let number = DecimalNumber(text) else { throw bad(DecimalNumber.rejection(text)) }
+            switch number.integer {
+            case .notWhole: throw bad("not a whole number")
+            case .tooLarge: throw bad("out of range")
+            case .exact(let v):
+                guard range.contains(v) else { throw bad("out of range") }
+                return .integer(v)
+            }
         case .choice(let choices):
             let w = text.lowercased()
             guard choices.contains(w) else {
@@ -160,7 +165,8 @@ public struct CommandSpec: Sendable {
         case .reals(let range):
             var out = [Double]()
             for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let v = Double(part), v.isFinite else { throw bad("'\(part)' is not a number") }
+                guard let number = DecimalNumber(part) else { throw bad("'\(part)' is \(DecimalNumber.rejection(part))") }
+                guard let v = number.double else { throw bad("\(part) is too large") }
                 guard range.contains(v) else { throw bad("\(part) is out of range") }
                 out.append(v)
             }
@@ -213,4 +219,111 @@ public struct Arguments: Sendable {
     }
 
     public func has(_ name: String) -> Bool { given.contains(name) }
+}
+
+/// A number as the language writes it: decimal digits only,
+///
+///     [+|-] digits [. [digits]] [(e|E) [+|-] digits]     or     [+|-] . digits [exponent]
+///
+/// (`16`, `1e4`, `0.01`, `.5`, `2.5E-3`). Hexadecimal (`0x10`), `inf`, `nan`,
+/// spaces and underscores are not numbers here, although Swift's `Double(_:)`
+/// reads some of them.
+///
+/// The value is kept as written, ±digits × 10^exponent, so a whole number is
+/// read exactly from its digits (every Int, including 9223372036854775807,
+/// which a Double cannot hold: above 2⁵³ ≈ 9e15 Doubles skip integers), and
+/// `1e4` or `2.50e2` is whole when its decimal value is. A real is rounded once,
+/// correctly, by `Double(_:)`.
+struct DecimalNumber: Equatable {
+    let negative: Bool
+    /// The significant digits, without leading zeros ("" for zero).
+    let digits: Substring
+    /// The value is ±digits × 10^exponent. Written exponents beyond ±10⁹ are
+    /// clamped there (such numbers are 0-like or overflow alike).
+    let exponent: Int
+    /// The checked text, for `Double(_:)`.
+    private let text: Substring
+
+    private static let exponentLimit = 1_000_000_000
+
+    init?(_ text: some StringProtocol) {
+        let s = Substring(text)
+        var i = s.startIndex
+        func digitRun() -> Substring {
+            let start = i
+            while i < s.endIndex, let a = s[i].asciiValue, a >= 48 && a <= 57 { i = s.index(after: i) }
+            return s[start..<i]
+        }
+        func sign() -> Bool {
+            guard i < s.endIndex, s[i] == "+" || s[i] == "-" else { return false }
+            defer { i = s.index(after: i) }
+            return s[i] == "-"
+        }
+        let negative = sign()
+        let whole = digitRun()
+        var fraction: Substring = ""
+        if i < s.endIndex, s[i] == "." { i = s.index(after: i); fraction = digitRun() }
+        guard !whole.isEmpty || !fraction.isEmpty else { return nil }
+        var written = 0
+        if i < s.endIndex, s[i] == "e" || s[i] == "E" {
+            i = s.index(after: i)
+            let minus = sign()
+            let e = digitRun()
+            guard !e.isEmpty else { return nil }
+            let magnitude = min(Int(e) ?? Self.exponentLimit, Self.exponentLimit)
+            written = minus ? -magnitude : magnitude
+        }
+        guard i == s.endIndex else { return nil }
+        // The fraction's digits move into the significand: 2.50e2 = 250 × 10^0.
+        self.negative = negative
+        self.digits = Substring((String(whole) + String(fraction)).drop { $0 == "0" })
+        self.exponent = written - fraction.count
+        self.text = s
+    }
+
+    /// Why text that is not a `DecimalNumber` was refused: "not a number", or for
+    /// what other tools read as one (0x10, inf, nan, 1_000) what to write instead.
+    static func rejection(_ text: some StringProtocol) -> String {
+        Double(String(text)) != nil || text.contains("_")
+            ? "not a decimal number (write it with decimal digits, e.g. 16, 1e4 or 0.01)" : "not a number"
+    }
+
+    /// The nearest Double; nil beyond the largest finite one (≈ ±1.8e308).
+    var double: Double? {
+        guard let v = Double(text), v.isFinite else { return nil }
+        return v
+    }
+
+    enum IntegerValue: Equatable {
+        case exact(Int)
+        /// It has a fractional part (1.5, 1e-3).
+        case notWhole
+        /// Whole, but outside Int.min ... Int.max.
+        case tooLarge
+    }
+
+    /// The whole number written, exactly, if it is one.
+    var integer: IntegerValue {
+        if digits.isEmpty { return .exact(0) }
+        var significand = digits, e = exponent
+        // Trailing zeros of the significand absorb a negative exponent.
+        while e < 0, significand.last == "0" { significand = significand.dropLast(); e += 1 }
+        guard e >= 0 else { return .notWhole }
+        guard significand.count + e <= 19 else { return .tooLarge }
+        // Accumulated as a negative Int, so that Int.min fits too.
+        var v = 0
+        for d in significand {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.subtractingReportingOverflow(Int(d.asciiValue! - 48))
+            if o1 || o2 { return .tooLarge }
+            v = a
+        }
+        for _ in 0..<e {
+            let (m, o) = v.multipliedReportingOverflow(by: 10)
+            if o { return .tooLarge }
+            v = m
+        }
+        if negative { return .exact(v) }
+        return v == Int.min ? .tooLarge : .exact(-v)
+    }
 }

@@ -21,12 +21,13 @@ public enum FlowCommand: NotebookCommand {
         }
         var out = CommandOutput()
         out.line("mean of \(result.runCount) runs at \(snaps) snapshots (every \(result.config.snapshotInterval) steps), t = α·step up to \(context.fmt(t.last!))")
-        out.line("level   start        end          target")
+        var table = TextTable([.init("level"), .init("start"), .init("end"), .init("target")])
         let levels = n <= 12 ? Array(0..<n) : Array(0..<3) + Array((n - 3)..<n)
         for i in levels {
-            out.line(String(format: "%5d   ", i) + context.fmt(mean[i][0]).padding(toLength: 13, withPad: " ", startingAt: 0)
-                     + context.fmt(mean[i][snaps - 1]).padding(toLength: 13, withPad: " ", startingAt: 0) + context.fmt(result.target.values[i]))
+            if n > 12 && i == n - 3 { table.append(["…"]) }
+            table.append(["\(i)", context.fmt(mean[i][0]), context.fmt(mean[i][snaps - 1]), context.fmt(result.target.values[i])])
         }
+        for line in table.lines { out.line(line) }
         let shown = n <= 40 ? Array(0..<n) : stride(from: 0, to: n, by: max(1, n / 40)).map { $0 }
         var layers: [Layer] = shown.enumerated().map { k, i in .line(Line(xs: t, ys: mean[i], label: k == 0 ? "⟨\(result.variable.rawValue)_i⟩(t)" : nil)) }
         for (k, v) in Array(Set(result.target.values)).sorted().prefix(20).enumerated() {

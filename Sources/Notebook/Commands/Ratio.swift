@@ -20,7 +20,9 @@ public enum RatioCommand: NotebookCommand {
         let mean = Statistics.meanWithError(r)
         var out = CommandOutput()
         out.line("\(r.count) ratios from \(source)\(discard > 0 ? ", \(discard) edge levels dropped at each end" : "")")
-        out.line("⟨r̃⟩ = \(context.fmt(mean.value, mean.error))   GOE \(SpacingRatioReference.goe)   surmise 4−2√3 = \(context.fmt(SpacingRatioLaw(beta: 1).mean))   Poisson \(context.fmt(SpacingRatioReference.poisson))")
+        let shown = Format.measured(mean.value, mean.error, digits: context.digits,
+                                    unavailable: "a ratio is not finite: a level of some run is not a finite number")
+        out.line("⟨r̃⟩ = \(shown)   GOE \(context.fmt(SpacingRatioReference.goe))   surmise 4−2√3 = \(context.fmt(SpacingRatioLaw(beta: 1).mean))   Poisson \(context.fmt(SpacingRatioReference.poisson))")
         out.record(ResultRecord(command: "ratio", quantity: "⟨r̃⟩", estimate: mean, prediction: SpacingRatioReference.goe))
         let h = Histogram(r, bins: 20, range: 0...1, method: "20 equal bins on [0, 1]")
         out.figure("ratio", Figure(
