@@ -68,7 +68,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func bytes(_ b: Int) -> String {
+    /// "1.5 GB", "12.0 MB", "3 kB".
+    public static func bytes(_ b: Int) -> String {
         let d = Double(b)
         if b >= 1 << 30 { return String(format: "%.1f GB", d / 1073741824) }
         if b >= 1 << 20 { return String(format: "%.1f MB", d / 1048576) }

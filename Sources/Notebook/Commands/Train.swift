@@ -126,7 +126,7 @@ public enum TrainCommand: NotebookCommand {
                 context.progress?.update(label: "train", fraction: p.fraction, detail: "step \(origin + steps)/\(origin + config.steps)\(left)")
             }, cancel: context.cancel)
         } catch {
-            throw NotebookError(error.description, suggestion: suggestion(for: error))
+            throw notebookError(error)
         }
         context.progress?.finish()
         if result.cancelled && (result.runCount == 0 || result.completedSteps == origin) {
@@ -136,11 +136,15 @@ public enum TrainCommand: NotebookCommand {
         return result
     }
 
-    static func suggestion(for error: TrainingError) -> String? {
+    /// A training that cannot start, said as the notebook says errors: what is
+    /// wrong, then what to change.
+    static func notebookError(_ error: TrainingError) -> NotebookError {
         switch error {
-        case .model(let e): return e.suggestion
-        case .memory: return "see the sentence after the semicolon"
-        case .invalidSetting: return "see help train"
+        case .model(let e): return NotebookError(e.message, suggestion: e.suggestion)
+        case .memory(let estimate, let budget, let advice):
+            return NotebookError("this training needs about \(TrainingError.bytes(estimate)) of memory, more than the budget of \(TrainingError.bytes(budget))",
+                                 suggestion: advice)
+        case .invalidSetting(let s): return NotebookError(s, suggestion: "see help train")
         }
     }
 
@@ -177,13 +181,13 @@ public enum TrainCommand: NotebookCommand {
         let n = result.spectrumSize
         let symbol = result.variable.rawValue
         let levels = n <= 12 ? Array(0..<n) : Array(0..<4) + Array((n - 4)..<n)
-        var rows = [[String]]()
+        var table = TextTable([.init("level"), .init("⟨\(symbol)⟩ at the end"), .init("target")])
         for i in levels {
             let m = Statistics.meanWithError(spectra.map { $0[i] }, blocks: min(50, max(2, result.runCount)))
-            if n > 12 && i == n - 4 { rows.append(["…", "", ""]) }
-            rows.append(["\(i)", context.fmt(m.value, result.runCount > 1 ? m.error : nil), context.fmt(result.target.values[i])])
+            if n > 12 && i == n - 4 { table.append(["…"]) }
+            table.append(["\(i)", context.fmt(m.value, result.runCount > 1 ? m.error : nil), context.fmt(result.target.values[i])])
         }
-        out.lines += columns(header: ["level", "⟨\(symbol)⟩ at the end", "target"], rows: rows)
+        out.lines += table.lines
         out.lines += convergenceLines(result, context: context)
         out.remark("\(result.runCount) runs × \(result.completedSteps) steps in \(Format.duration(result.seconds)) on \(result.threads) threads")
     }
@@ -208,18 +212,5 @@ public enum TrainCommand: NotebookCommand {
             lines.append("  the drift cannot say how long (a level at zero does not grow): train with init > 0")
         }
         return lines
-    }
-
-    /// Rows padded to the widest entry of each column (numbers right-aligned
-    /// under their header, two spaces between columns).
-    static func columns(header: [String], rows: [[String]]) -> [String] {
-        let all = [header] + rows
-        let widths = header.indices.map { j in all.map { $0.count > j ? $0[j].count : 0 }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { j, cell in
-                j == 0 ? cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[j] - cell.count) + cell
-            }.joined(separator: "  ")
-        }
     }
 }
