@@ -51,9 +51,9 @@ public enum SemicircleCommand: NotebookCommand {
             do throws(NotebookError) {
                 try pooledPairs(pairs, spectra: spectra, samples: samples, context: context, into: &out)
             } catch {
-                // Nothing else to show: the reason is the answer.
-                guard !out.records.isEmpty else { throw error }
-                out.line("pooled pairs: \(error.message); \(error.suggestion ?? "")")
+                // Too few samples or levels not there yet: say so, and what gives an answer.
+                out.line("pooled pairs: \(error.message)")
+                if let hint = error.suggestion { out.line("  to get one: \(hint)") }
             }
         }
         return out
