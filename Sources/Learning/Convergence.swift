@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Linalg
 
 /// Whether an ensemble has reached the stationary state that the theory (and
 /// every spacing statistic) is about, and what it would take to get there.
@@ -9,19 +10,20 @@ import Foundation
 /// a spectrum in motion: a user must be told, with the number of steps the
 /// deterministic drift predicts and the command that continues.
 public struct Convergence: Sendable, Equatable {
-    /// Levels whose ensemble mean is further than `threshold` stationary
-    /// fluctuations from their target (nil when levels have no individual target).
+    /// Levels whose ensemble mean is further than `threshold` standard
+    /// deviations from where the stationary state puts them (nil when the
+    /// model judges by time alone).
     public let farLevels: Int?
     /// Levels in the spectrum.
     public let levels: Int
-    /// Further steps the slowest level needs by the drift prediction (0: none;
-    /// nil: the prediction does not apply, e.g. a level stuck at zero).
+    /// Further steps the slowest level needs by the drift (0: none; nil: the
+    /// drift cannot say, e.g. a level at zero never grows).
     public let stepsNeeded: Int?
     /// One sentence: what was compared with what.
     public let summary: String
 
-    /// How many stationary fluctuations count as "far": with up to a few
-    /// hundred levels, a converged ensemble has practically none beyond 4σ.
+    /// How many standard deviations count as "far": with up to a few hundred
+    /// levels, a converged ensemble has practically none beyond 4σ.
     public static let threshold = 4.0
 
     public var converged: Bool { (farLevels ?? 0) == 0 && (stepsNeeded ?? 1) == 0 }
@@ -40,19 +42,131 @@ public struct Convergence: Sendable, Equatable {
         let magnitude = Int(pow(10, floor(log10(Double(steps))) - 1))
         return (steps + magnitude - 1) / magnitude * magnitude
     }
+}
 
-    /// Counts the levels further than `threshold`·`tolerance[i]` from `target[i]`
-    /// and the largest of `steps(i)` over them.
-    static func compare(_ mean: [Double], target: [Double], tolerance: [Double],
-                        steps: (Int) -> Double?) -> (far: Int, needed: Int?) {
-        var far = 0, worst = 0.0, undefined = false
-        for i in mean.indices where i < target.count {
-            guard abs(mean[i] - target[i]) > threshold * tolerance[i] || !mean[i].isFinite else { continue }
-            far += 1
-            if let s = steps(i), s.isFinite { worst = max(worst, s) } else { undefined = true }
+/// How a model approaches its stationary state, from its theory.
+public struct Relaxation: Sendable {
+    public enum Criterion: Sendable {
+        /// Every level i has a target and a stationary spread σᵢ around it.
+        case levels(fluctuation: [Double])
+        /// The state is stationary after this many steps from the start,
+        /// whatever the levels (the reference DBM from H = 0).
+        case time(stationaryAfter: Int)
+    }
+
+    public let criterion: Criterion
+    /// Steps for level i to go from x to y under the deterministic drift, nil
+    /// when the drift cannot take it there.
+    public let driftSteps: @Sendable (_ level: Int, _ from: Double, _ to: Double) -> Double?
+    /// What was compared, for the report.
+    public let description: String
+
+    public init(criterion: Criterion, description: String,
+                driftSteps: @escaping @Sendable (Int, Double, Double) -> Double? = { _, _, _ in nil }) {
+        self.criterion = criterion
+        self.driftSteps = driftSteps
+        self.description = description
+    }
+}
+
+/// Where the stationary state puts each level, to leading order: the sorted
+/// eigenvalues of diag(x*) + N, with N a symmetric noise matrix whose entries
+/// have variance σᵢσⱼ (2σᵢ² on the diagonal, so an isolated pair is the 2×2
+/// GOE block of width σ that the spacing theory describes). Levels whose
+/// targets crowd within a few σ repel: the lowest of a crowd sits below its
+/// target and the highest above, by more than σ. Estimated by Monte Carlo
+/// with a fixed seed (a few dozen matrices), so the verdict is reproducible.
+public struct StationaryLevels: Sendable, Equatable {
+    /// Mean and standard deviation of the i-th lowest level.
+    public let mean: [Double]
+    public let deviation: [Double]
+
+    public init(targets: [Double], fluctuation sigma: [Double]) {
+        let n = targets.count
+        guard n > 0 else { mean = []; deviation = []; return }
+        let samples = max(8, min(48, 8_000_000 / max(1, n * n * n)))
+        var rng = Xoshiro256StarStar.stream(seed: 0x57A7_10AB, index: UInt64(n))
+        let solver = SymmetricEigenSolver(n: n)
+        let root = sigma.map { max(0, $0).squareRoot() }
+        var h = [Double](repeating: 0, count: n * n), values = [Double](repeating: 0, count: n)
+        var sum = [Double](repeating: 0, count: n), square = sum
+        var used = 0
+        for _ in 0..<samples {
+            for i in 0..<n {
+                h[i * n + i] = targets[i] + (2.0).squareRoot() * sigma[i] * rng.nextNormal()
+                for j in (i + 1)..<max(i + 1, n) {
+                    let v = root[i] * root[j] * rng.nextNormal()
+                    h[i * n + j] = v
+                    h[j * n + i] = v
+                }
+            }
+            let ok = h.withUnsafeBufferPointer { ph in
+                values.withUnsafeMutableBufferPointer { pv in
+                    (try? solver.solve(ph.baseAddress!, values: pv.baseAddress!)) != nil
+                }
+            }
+            guard ok else { continue }
+            used += 1
+            for i in 0..<n { sum[i] += values[i]; square[i] += values[i] * values[i] }
         }
-        if undefined { return (far, nil) }
-        return (far, far == 0 ? 0 : Int(min(worst.rounded(.up), 1e15)))
+        guard used > 1 else { mean = targets.sorted(); deviation = sigma; return }
+        mean = sum.map { $0 / Double(used) }
+        deviation = zip(sum, square).enumerated().map { i, p in
+            let m = p.0 / Double(used)
+            // At least the level's own spread: a few samples must not make the test strict.
+            return max(((p.1 / Double(used) - m * m) * Double(used) / Double(used - 1)).squareRoot(), sigma[i])
+        }
+    }
+}
+
+extension TrainingResult {
+    /// The model's verdict on the ensemble mean at snapshot `s` (default: the
+    /// last), against the stationary positions `stationary` (computed from the
+    /// model's theory when not given).
+    public func convergence(atSnapshot s: Int? = nil, stationary: StationaryLevels? = nil) -> Convergence {
+        let s = s ?? snapshotSteps.count - 1
+        let relaxation = model.relaxation(lr: config.lr, batch: config.batch)
+        let step = snapshotSteps[s]
+        switch relaxation.criterion {
+        case .time(let after):
+            return Convergence(farLevels: nil, levels: spectrumSize, stepsNeeded: max(0, after - step), summary: relaxation.description)
+        case .levels(let sigma):
+            let expected = stationary ?? StationaryLevels(targets: target.values, fluctuation: sigma)
+            let m = meanSpectrum(atSnapshot: s), x = target.values
+            var far = 0, worst = 0.0, unknown = false
+            for i in m.indices where i < x.count {
+                let centre = expected.mean[i], sd = expected.deviation[i]
+                guard !(abs(m[i] - centre) <= Convergence.threshold * sd) else { continue }
+                far += 1
+                // Come within one deviation of the stationary position, from where the level is;
+                // the drift knows only the target, so stay on the level's side of it.
+                var goal = centre + (m[i] < centre ? -sd : sd)
+                if (goal - x[i]) * (m[i] - x[i]) <= 0 { goal = x[i] + (m[i] < x[i] ? -sigma[i] : sigma[i]) }
+                if m[i].isFinite, let steps = relaxation.driftSteps(i, m[i], goal), steps.isFinite {
+                    worst = max(worst, steps)
+                } else {
+                    unknown = true
+                }
+            }
+            let needed = unknown ? nil : (far == 0 ? 0 : Int(min(max(1, worst.rounded(.up)), 1e15)))
+            return Convergence(farLevels: far, levels: x.count, stepsNeeded: needed, summary: relaxation.description)
+        }
+    }
+
+    /// The first snapshot from which the ensemble mean stays converged to the
+    /// end (by the model's criterion), or nil if the last one is not.
+    public var firstConvergedSnapshot: Int? {
+        guard !snapshotSteps.isEmpty, runCount > 0 else { return nil }
+        var stationary: StationaryLevels?
+        if case .levels(let sigma) = model.relaxation(lr: config.lr, batch: config.batch).criterion {
+            stationary = StationaryLevels(targets: target.values, fluctuation: sigma)
+        }
+        var first: Int?
+        for s in stride(from: snapshotSteps.count - 1, through: 0, by: -1) {
+            guard convergence(atSnapshot: s, stationary: stationary).converged else { break }
+            first = s
+        }
+        return first
     }
 }
 
@@ -62,12 +176,13 @@ extension GaussianRBM {
     /// with x* = (μ² − κ)/s. Separating variables (partial fractions),
     ///     t(x₀ → x₁) = κ/(2 s² x*) · [ μ² ln(x₁/x₀) + κ ln(|x* − x₀|/|x* − x₁|) ],
     /// whose last term is the linear relaxation at rate 2 s² x*/κ². The time
-    /// ignores the noise (which pushes small levels up faster) and assumes the
-    /// level keeps its place in the ordering; a level at 0 never grows.
+    /// ignores the noise (which pushes small levels up faster, and crowded
+    /// levels apart) and assumes the level keeps its place in the ordering;
+    /// a level at 0 never grows. Nil when x₁ is not between x₀ and x*.
     public func driftTime(from x0: Double, to x1: Double, level i: Int) -> Double? {
         let s = sigmaH * sigmaH, kap = targetKappa[i], xs = target.values[i]
         guard x0 > 0, x1 > 0, (x0 - xs) * (x1 - xs) > 0 else { return x0 == x1 ? 0 : nil }
-        return kap / (2 * s * s * xs) * (mu * mu * log(x1 / x0) + kap * log(abs(xs - x0) / abs(xs - x1)))
+        return max(0, kap / (2 * s * s * xs) * (mu * mu * log(x1 / x0) + kap * log(abs(xs - x0) / abs(xs - x1))))
     }
 
     /// Stationary spread of a level around its target at small α/|B|: σ_x ≈ √(2(α/|B|)x*).
@@ -75,15 +190,12 @@ extension GaussianRBM {
         target.values.map { (2 * lr / Double(batch) * $0).squareRoot() }
     }
 
-    public func convergence(meanSpectrum m: [Double], lr: Double, batch: Int, steps: Int) -> Convergence {
-        let x = target.values, tol = levelFluctuation(lr: lr, batch: batch)
-        let (far, needed) = Convergence.compare(m, target: x, tolerance: tol) { i in
-            // Time to come within one fluctuation of the target, from where the level is.
-            let goal = m[i] < x[i] ? x[i] - tol[i] : x[i] + tol[i]
-            return driftTime(from: m[i], to: goal, level: i).map { $0 / lr }
+    public func relaxation(lr: Double, batch: Int) -> Relaxation {
+        let model = self
+        return Relaxation(criterion: .levels(fluctuation: levelFluctuation(lr: lr, batch: batch)),
+                          description: "levels against their stationary positions: the targets x* with spread σ_x ≈ √(2(α/|B|)x*), crowded levels pushed apart; steps from the drift dx/dt = 2x(1/κ − 1/(μ² − x)) without noise") { i, from, to in
+            model.driftTime(from: from, to: to, level: i).map { $0 / lr }
         }
-        return Convergence(farLevels: far, levels: x.count, stepsNeeded: needed,
-                           summary: "levels compared with their targets x*, fluctuation σ_x ≈ √(2(α/|B|)x*); steps from the drift dx/dt = 2x(1/κ − 1/(μ² − x)) without noise")
     }
 
     public func stateBytes(batch: Int) -> Int { 8 * (batch * n + 4) + 96 }
@@ -91,21 +203,19 @@ extension GaussianRBM {
 
 extension TeacherStudent {
     /// The mean of δW = W_s − W_t contracts by (1 − α) per step (E[C] = I), so a
-    /// level at distance d from its teacher value comes within σ after
-    /// ln(d/σ)/(−ln(1 − α)) steps. A level of a degenerate block of g > 2 sits
-    /// anywhere in its semicircle, so its tolerance is the radius 2√(g v_o).
-    public func convergence(meanSpectrum m: [Double], lr: Double, batch: Int, steps: Int) -> Convergence {
+    /// level at distance d₀ from its teacher value comes to distance d₁ after
+    /// ln(d₀/d₁)/(−ln|1 − α|) steps. The spread of every level is σ of the
+    /// second-moment recursion (a degenerate block of g levels then fills its
+    /// semicircle of radius 2√(g v_o) in the stationary positions).
+    public func relaxation(lr: Double, batch: Int) -> Relaxation {
         let th = theory(lr: lr, batch: batch), t = target.values
-        var tol = [Double](repeating: th.sigma, count: t.count)
-        for block in target.blocks where block.count > 2 {
-            for i in block { tol[i] = 2 * (Double(block.count) * th.offDiagonalVariance).squareRoot() }
-        }
         let factor = abs(1 - lr), rate = factor > 0 ? -log(factor) : .infinity
-        let (far, needed) = Convergence.compare(m, target: t, tolerance: tol) { i in
-            tol[i] > 0 && rate > 0 ? log(abs(m[i] - t[i]) / tol[i]) / rate : nil
+        return Relaxation(criterion: .levels(fluctuation: Array(repeating: th.sigma, count: t.count)),
+                          description: "singular values against their stationary positions: the teacher's values with spread σ, degenerate blocks filling their semicircle; steps from the mean contraction (1 − α) per step") { i, from, to in
+            let d0 = abs(from - t[i]), d1 = abs(to - t[i])
+            guard rate > 0, d1 > 0 else { return nil }
+            return d0 <= d1 ? 0 : log(d0 / d1) / rate
         }
-        return Convergence(farLevels: far, levels: t.count, stepsNeeded: needed,
-                           summary: "singular values compared with the teacher's, fluctuation σ (the semicircle radius in blocks of g > 2); steps from the mean contraction (1 − α) per step")
     }
 
     public func stateBytes(batch: Int) -> Int { 48 }
@@ -115,12 +225,11 @@ extension ReferenceDBM {
     /// From H = 0 the entries' variance is (1 − e^{−t})/n: the process is
     /// stationary, for this spectrum, once e^{−t} is below the relative
     /// fluctuation of the edge, n^{−2/3} (Tracy–Widom), and below 1 %.
-    public func convergence(meanSpectrum m: [Double], lr: Double, batch: Int, steps: Int) -> Convergence {
-        let t = lr * Double(steps)
+    public func relaxation(lr: Double, batch: Int) -> Relaxation {
         let goal = log(1 / min(0.01, pow(Double(n), -2.0 / 3)))
-        let needed = t >= goal ? 0 : Int(((goal - t) / lr).rounded(.up))
-        return Convergence(farLevels: nil, levels: n, stepsNeeded: needed,
-                           summary: String(format: "t = dt·steps = %.4g; stationary once e^{−t} < %.3g (t ≥ %.3g): the spectrum still holds e^{−t} = %.3g of its start H = 0", t, exp(-goal), goal, exp(-t)))
+        let after = Int((goal / lr).rounded(.up))
+        return Relaxation(criterion: .time(stationaryAfter: after),
+                          description: String(format: "stationary once e^{−t} < %.3g, i.e. t = dt·steps ≥ %.3g (%d steps at dt = %g): the spectrum then holds less than that of its start H = 0", exp(-goal), goal, after, lr))
     }
 
     public func stateBytes(batch: Int) -> Int { 96 }

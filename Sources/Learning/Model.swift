@@ -110,10 +110,10 @@ public protocol LearningModel: Sendable {
     /// Bytes of one run's saved `RunState` (kept with a result so that it can be continued).
     func stateBytes(batch: Int) -> Int
 
-    /// How far an ensemble whose mean spectrum is `meanSpectrum` after `steps`
-    /// steps is from the stationary state the theory describes, and how many
-    /// more steps the deterministic drift predicts the slowest level needs.
-    func convergence(meanSpectrum: [Double], lr: Double, batch: Int, steps: Int) -> Convergence
+    /// How the ensemble approaches its stationary state at these settings:
+    /// each level's stationary spread (or the time after which the state is
+    /// stationary) and the deterministic drift, for `TrainingResult.convergence`.
+    func relaxation(lr: Double, batch: Int) -> Relaxation
 
     /// Why samples along one run are not new draws of the stationary law, or
     /// nil when trajectory sampling is valid (the model has fresh noise at every

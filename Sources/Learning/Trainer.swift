@@ -195,24 +195,6 @@ public struct TrainingResult: Sendable {
         return m.map { $0 / Double(r) }
     }
 
-    /// The model's verdict on the ensemble at snapshot s (default: the last).
-    public func convergence(atSnapshot s: Int? = nil) -> Convergence {
-        let s = s ?? snapshotSteps.count - 1
-        return model.convergence(meanSpectrum: meanSpectrum(atSnapshot: s), lr: config.lr, batch: config.batch, steps: snapshotSteps[s])
-    }
-
-    /// The first snapshot from which the ensemble mean stays converged to the
-    /// end (by the model's criterion), or nil if the last one is not.
-    public var firstConvergedSnapshot: Int? {
-        guard !snapshotSteps.isEmpty, runCount > 0 else { return nil }
-        var first: Int?
-        for s in stride(from: snapshotSteps.count - 1, through: 0, by: -1) {
-            guard convergence(atSnapshot: s).converged else { break }
-            first = s
-        }
-        return first
-    }
-
     /// Kept run r's level-i trajectory over the snapshots.
     public func trajectory(run r: Int, level i: Int) -> [Double] {
         (0..<snapshotSteps.count).map { spectra[($0 * runCount + r) * spectrumSize + i] }

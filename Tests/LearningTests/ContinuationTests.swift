@@ -142,3 +142,49 @@ struct MemoryEstimateTests {
         }
     }
 }
+
+/// The stationary positions that convergence is judged against.
+@Suite("Stationary levels")
+struct StationaryLevelsTests {
+    /// An isolated pair is a 2×2 GOE block of width σ: its levels sit ⟨S⟩/2 =
+    /// √π σ/2 either side of the target (to the Monte Carlo error), and a lone
+    /// level sits on its target.
+    @Test func anIsolatedPairIsATwoByTwoGOEBlock() {
+        let sigma = 0.01
+        let s = StationaryLevels(targets: [0, 1, 1, 2], fluctuation: [sigma, sigma, sigma, sigma])
+        let spacing = s.mean[2] - s.mean[1]
+        let expected = Double.pi.squareRoot() * sigma
+        // The mean spacing of 8…48 samples: error ≈ 0.52 ⟨S⟩/√samples ≲ 0.2 ⟨S⟩.
+        #expect(abs(spacing - expected) < 0.35 * expected, "\(spacing) vs \(expected)")
+        #expect(abs(0.5 * (s.mean[1] + s.mean[2]) - 1) < 2 * sigma)
+        #expect(abs(s.mean[0]) < 2 * sigma && abs(s.mean[3] - 2) < 2 * sigma)
+        #expect(s.deviation.allSatisfy { $0 >= sigma })
+    }
+
+    /// Five levels with one target repel into a 5×5 GOE block: the outer ones
+    /// sit near the semicircle's edges, 2√(g v) = σ√(2g) from the centre, far
+    /// more than 4σ for g = 5 … so a converged crowd is not called unconverged.
+    @Test func crowdedLevelsArePushedApart() {
+        let sigma = 0.1
+        let s = StationaryLevels(targets: Array(repeating: 1, count: 5), fluctuation: Array(repeating: sigma, count: 5))
+        let radius = sigma * (2.0 * 5).squareRoot()
+        #expect(s.mean[4] - 1 > 0.6 * radius && s.mean[4] - 1 < 1.2 * radius, "\(s.mean)")
+        #expect(1 - s.mean[0] > 0.6 * radius && 1 - s.mean[0] < 1.2 * radius, "\(s.mean)")
+        #expect(s.mean == s.mean.sorted())
+    }
+
+    /// The drift's estimate for the RBM: a level on its way up needs time, one
+    /// at its target none, and the time to come within σ grows as the level starts lower.
+    @Test func theRBMDriftTimeGrowsWithTheDistance() throws {
+        let model = try GaussianRBM(n: 10)
+        let x = model.target.values[0]
+        let near = try #require(model.driftTime(from: 0.5 * x, to: 0.99 * x, level: 0))
+        let far = try #require(model.driftTime(from: 0.01 * x, to: 0.99 * x, level: 0))
+        #expect(near > 0 && far > near)
+        // The linear part: from x* − d to x* − d/e takes 1/rate = κ²/(2x*) in t.
+        let kappa = model.targetKappa[0], d = 1e-4
+        let linear = try #require(model.driftTime(from: x - d, to: x - d / M_E, level: 0))
+        #expect(abs(linear - kappa * kappa / (2 * x)) < 1e-3 * linear)
+        #expect(model.driftTime(from: 0.5 * x, to: 1.5 * x, level: 0) == nil)
+    }
+}

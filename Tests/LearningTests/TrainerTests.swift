@@ -19,9 +19,7 @@ struct ExplodingModel: LearningModel {
     func workspaceBytes(batch: Int) -> Int { 64 }
     func sharedBytes(batch: Int) -> Int { 0 }
     func stateBytes(batch: Int) -> Int { 64 }
-    func convergence(meanSpectrum: [Double], lr: Double, batch: Int, steps: Int) -> Convergence {
-        Convergence(farLevels: 0, levels: 2, stepsNeeded: 0, summary: "no theory")
-    }
+    func relaxation(lr: Double, batch: Int) -> Relaxation { Relaxation(criterion: .time(stationaryAfter: 0), description: "no theory") }
     func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession { Session() }
 
     struct Session: TrainingSession {

@@ -21,11 +21,12 @@ struct FirstSessionTests {
         let verdict = try #require(train.lines.first { $0.hasPrefix("not converged: ") }, "\(train.lines)")
         let far = try #require(Int(verdict.dropFirst("not converged: ".count).prefix { $0.isNumber }))
         let mean = result.meanSpectrum(atSnapshot: result.snapshotSteps.count - 1)
-        let sigma = (2 * 0.01 / 32 * result.target.values[0]).squareRoot()
+        let model = try #require(result.model as? GaussianRBM)
+        let stationary = StationaryLevels(targets: result.target.values, fluctuation: model.levelFluctuation(lr: 0.01, batch: 32))
         #expect(mean[0] < 0.5 * result.target.values[0])
-        let counted = zip(mean, result.target.values).filter { abs($0 - $1) > 4 * (2 * 0.01 / 32 * $1).squareRoot() }.count
+        let counted = mean.indices.filter { abs(mean[$0] - stationary.mean[$0]) > 4 * stationary.deviation[$0] }.count
         #expect(far == counted && far > 0, "\(verdict)")
-        #expect(abs(mean[0] - result.target.values[0]) > 4 * sigma)
+        #expect(abs(mean[0] - stationary.mean[0]) > 4 * stationary.deviation[0])
         let advice = try #require(train.lines.first { $0.contains("train continue steps=") })
         // The runs are recorded, so a replay on another machine trains the same ones.
         let note = try String(contentsOfFile: dir + "/note.md", encoding: .utf8)

@@ -77,7 +77,7 @@ enum Analysis {
         let c = samples.result.convergence()
         guard !c.converged else { return [] }
         var line = "caution: the levels have not converged"
-        if let far = c.farLevels { line += " (\(far) of \(c.levels) more than \(Format.plain(Convergence.threshold))σ from their targets)" }
+        if let far = c.farLevels { line += " (\(far) of \(c.levels) more than \(Format.plain(Convergence.threshold))σ from their stationary positions)" }
         line += ": this is a spectrum still moving towards its targets, not the stationary one the laws below describe"
         if let needed = c.stepsNeeded, needed > 0 { line += "; train continue steps=\(Convergence.roundUp(needed)) gets there" }
         return [line]

@@ -114,7 +114,7 @@ public enum SemicircleCommand: NotebookCommand {
             let c = result.convergence()
             if !c.converged {
                 let continuing = c.stepsNeeded.map { "train continue steps=\(Convergence.roundUp($0)) (the drift's estimate), or " } ?? ""
-                throw NotebookError("with \(spectra.count) sample\(spectra.count == 1 ? "" : "s") per pair the pairs' centres must be their targets, but the levels have not converged (\(c.farLevels.map { "\($0) of \(c.levels)" } ?? "some") more than \(Format.plain(Convergence.threshold))σ away), so there is no honest density to show",
+                throw NotebookError("with \(spectra.count) sample\(spectra.count == 1 ? "" : "s") per pair the pairs' centres must be their targets, but the levels have not converged (\(c.farLevels.map { "\($0) of \(c.levels)" } ?? "some") more than \(Format.plain(Convergence.threshold))σ from their stationary positions), so there is no honest density to show",
                                     suggestion: "\(continuing)train at least \(perPairMinimum) runs (runs=\(perPairMinimum)) so that each pair is centred on its own mean")
             }
         }

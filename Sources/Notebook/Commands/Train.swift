@@ -198,11 +198,11 @@ public enum TrainCommand: NotebookCommand {
         let c = result.convergence()
         if c.converged {
             return c.farLevels == nil ? ["stationary: \(c.summary)"]
-                : ["converged: all \(c.levels) levels within \(Format.plain(Convergence.threshold))σ of their targets (\(c.summary))"]
+                : ["converged: all \(c.levels) levels within \(Format.plain(Convergence.threshold))σ of their stationary positions (\(c.summary))"]
         }
         var lines = [String]()
         if let far = c.farLevels {
-            lines.append("not converged: \(far) of \(c.levels) levels are more than \(Format.plain(Convergence.threshold))σ from their targets (\(c.summary))")
+            lines.append("not converged: \(far) of \(c.levels) levels are more than \(Format.plain(Convergence.threshold))σ from their stationary positions (\(c.summary))")
         } else {
             lines.append("not yet stationary: \(c.summary)")
         }
