@@ -133,21 +133,29 @@ extension TrainingResult {
         case .levels(let sigma):
             let expected = stationary ?? StationaryLevels(targets: target.values, fluctuation: sigma)
             let m = meanSpectrum(atSnapshot: s), x = target.values
+            let runs = spectra(atSnapshot: s)
             var far = 0, worst = 0.0, unknown = false
             for i in m.indices where i < x.count {
                 let centre = expected.mean[i], sd = expected.deviation[i]
-                guard !(abs(m[i] - centre) <= Convergence.threshold * sd) else { continue }
+                // Leading-order theory misses corrections of a few per cent (shared data, α, the
+                // non-universal mean shift): allow a tenth of the repulsion's displacement besides 4σ.
+                let tolerance = Convergence.threshold * sd + 0.1 * abs(centre - x[i])
+                guard !(abs(m[i] - centre) <= tolerance) else { continue }
                 far += 1
-                // Come within one deviation of the stationary position, from where the level is;
-                // the drift knows only the target, so stay on the level's side of it.
-                var goal = centre + (m[i] < centre ? -sd : sd)
-                if (goal - x[i]) * (m[i] - x[i]) <= 0 { goal = x[i] + (m[i] < x[i] ? -sigma[i] : sigma[i]) }
-                if m[i].isFinite, let steps = relaxation.driftSteps(i, m[i], goal), steps.isFinite {
-                    worst = max(worst, steps)
-                } else {
-                    unknown = true
+                // Each run's level must come within one deviation of the stationary position; the
+                // slowest run decides. The drift knows only the target, so stay on the level's side of it.
+                for value in runs.map({ $0[i] }) where abs(value - centre) > sd {
+                    var goal = centre + (value < centre ? -sd : sd)
+                    if (goal - x[i]) * (value - x[i]) <= 0 { goal = x[i] + (value < x[i] ? -sigma[i] : sigma[i]) }
+                    if value.isFinite, let steps = relaxation.driftSteps(i, value, goal), steps.isFinite {
+                        worst = max(worst, steps)
+                    } else {
+                        unknown = true
+                    }
                 }
             }
+            // What the drift would settle in under 1 % of the steps so far is as converged as the theory can tell.
+            if !unknown && far > 0 && worst < 0.01 * Double(step) { far = 0 }
             let needed = unknown ? nil : (far == 0 ? 0 : Int(min(max(1, worst.rounded(.up)), 1e15)))
             return Convergence(farLevels: far, levels: x.count, stepsNeeded: needed, summary: relaxation.description)
         }

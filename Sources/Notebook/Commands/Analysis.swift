@@ -120,6 +120,15 @@ enum Analysis {
         "D = \(context.fmt(ks.distance)) (p \(ks.isUpperBound ? "≤ " : "")\(context.fmt(ks.pValue)))"
     }
 
+    /// A degenerate pair is a 2×2 GOE block only while no other level comes
+    /// near it: isolated when the nearest other target is at least 6σ away
+    /// (σ = predicted ⟨S⟩/√π, each level's spread).
+    static func isIsolated(_ pair: [Int], targets: [Double], predictedSpacing: Double) -> Bool {
+        let centre = targets[pair[0]]
+        let nearest = targets.indices.filter { !pair.contains($0) }.map { abs(targets[$0] - centre) }.min() ?? .infinity
+        return nearest >= 6 * predictedSpacing / Double.pi.squareRoot()
+    }
+
     static func prediction(_ result: TrainingResult, _ key: String) -> Double? {
         result.predictions.first { $0.key == key }?.value
     }

@@ -123,13 +123,18 @@ public enum SemicircleCommand: NotebookCommand {
             throw NotebookError("the model predicts no width for these pairs, so they cannot be pooled",
                                 suggestion: "train at least \(perPairMinimum) runs (train … runs=\(2 * perPairMinimum)) to fit each pair on its own")
         }
-        var u = [Double]()
+        var u = [Double](), isolatedU = [Double]()
+        var isolatedCount = 0
         for (pair, width) in zip(pairs, widths) {
             let levels = spectra.flatMap { x in pair.map { x[$0] } }
             let centre = ownCentres ? Statistics.mean(levels) : result.target.values[pair[0]]
-            u += levels.map { ($0 - centre) / width! }
+            let deviations = levels.map { ($0 - centre) / width! }.filter(\.isFinite)
+            u += deviations
+            if Analysis.isIsolated(pair, targets: result.target.values, predictedSpacing: width! * Double.pi.squareRoot()) {
+                isolatedCount += 1
+                isolatedU += deviations
+            }
         }
-        u = u.filter(\.isFinite)
         guard u.count >= 8 else {
             throw NotebookError("only \(u.count) levels in all pairs together: too few for a density",
                                 suggestion: "train more runs (train … runs=\(2 * perPairMinimum))")
@@ -140,6 +145,16 @@ public enum SemicircleCommand: NotebookCommand {
         out.line("  2×2 GOE fit of u: centre \(context.fmt(fit.center.value, fit.center.error))  width \(context.fmt(fit.sigma.value, fit.sigma.error))   (0 and 1 if every pair is the predicted 2×2 GOE block)")
         out.record(ResultRecord(command: "semicircle", quantity: "width/predicted σ, pooled pairs", estimate: fit.sigma, prediction: 1))
         out.record(ResultRecord(command: "semicircle", quantity: "centre/σ, pooled pairs", estimate: fit.center, prediction: 0))
+        if isolatedCount < pairs.count {
+            // Overlapping pairs are not 2×2 blocks: say how many, and fit the isolated ones alone.
+            var line = "  \(pairs.count - isolatedCount) of the \(pairs.count) pairs overlap a neighbour (nearest other target < 6σ): for them the 2×2 GOE density is only a rough guide"
+            if isolatedCount >= 2 && isolatedU.count >= 8 {
+                let alone = DensityFit.goe2x2(isolatedU)
+                line += "; the \(isolatedCount) isolated pairs alone: centre \(context.fmt(alone.center.value, alone.center.error))  width \(context.fmt(alone.sigma.value, alone.sigma.error))"
+                out.record(ResultRecord(command: "semicircle", quantity: "width/predicted σ, isolated pairs", estimate: alone.sigma, prediction: 1))
+            }
+            out.line(line)
+        }
         // The 2×2 GOE density is negligible beyond |u| = 5; a few far values (unconverged pairs) are left out of the view.
         let lo = max(Statistics.quantile(u, 0.005), fit.center.value - 6 * fit.sigma.value)
         let hi = min(Statistics.quantile(u, 0.995), fit.center.value + 6 * fit.sigma.value)

@@ -237,10 +237,7 @@ public enum SpacingCommand: NotebookCommand {
     /// Returns the number of isolated pairs.
     static func isolatedPairs(_ pairs: [PairSummary], targets: [Double], replicas: Int, seed: UInt64,
                               context: CommandContext, into out: inout CommandOutput) -> Int {
-        func nearestOther(_ p: PairSummary) -> Double {
-            targets.enumerated().filter { !p.block.contains($0.offset) }.map { abs($0.element - p.target) }.min() ?? .infinity
-        }
-        let isolated = pairs.filter { nearestOther($0) >= 6 * $0.predicted / Double.pi.squareRoot() }
+        let isolated = pairs.filter { Analysis.isIsolated($0.block, targets: targets, predictedSpacing: $0.predicted) }
         var line = "isolated pairs (nearest other target ≥ 6σ away, σ = predicted ⟨S⟩/√π): \(isolated.count) of \(pairs.count)"
         let s = isolated.flatMap(\.scaled)
         if isolated.count >= 2 && s.count >= 10 {
