@@ -26,7 +26,10 @@ public enum SemicircleCommand: NotebookCommand {
             let name = Analysis.blockName(block)
             let law: any ContinuousLaw
             if g == 2 {
-                let fit = DensityFit.goe2x2(values)
+                let fit: (center: Estimate, sigma: Estimate)
+                do throws(FitError) { fit = try DensityFit.goe2x2(values) } catch {
+                    throw NotebookError(error, tooFew: "\(name) has \(values.count) levels: train more runs (train … runs=100), or sample along the runs (semicircle from=STEP)")
+                }
                 let predictedSigma = Analysis.prediction(result, "S_mean\(block)").map { $0 / Double.pi.squareRoot() }
                 var line = "\(name)  centre \(context.fmt(fit.center.value, fit.center.error))  σ = \(context.fmt(fit.sigma.value, fit.sigma.error))"
                 if let p = predictedSigma { line += "   predicted σ \(context.fmt(p))" }
@@ -36,7 +39,10 @@ public enum SemicircleCommand: NotebookCommand {
                 out.record(ResultRecord(command: "semicircle", quantity: "centre \(name)", estimate: fit.center, prediction: result.target.values[block[0]]))
                 law = GOE2x2Density(center: fit.center.value, sigma: fit.sigma.value)
             } else {
-                let fit = DensityFit.goeBlock(values, size: g)
+                let fit: (center: Estimate, offDiagonalVariance: Estimate, radius: Estimate)
+                do throws(FitError) { fit = try DensityFit.goeBlock(values, size: g) } catch {
+                    throw NotebookError(error, tooFew: "train more runs (train … runs=100)")
+                }
                 let predicted = Analysis.prediction(result, "radius\(block)") ?? Analysis.prediction(result, "radius")
                 var line = "\(name)  centre \(context.fmt(fit.center.value, fit.center.error))  radius R = \(context.fmt(fit.radius.value, fit.radius.error))"
                 if let p = predicted { line += "   predicted \(context.fmt(p))" }
