@@ -7,6 +7,10 @@
 /// values is a property of the data a user trained, not a programming error.
 /// The caller decides what to tell the user; `reason` says what was missing,
 /// `message` says it in a sentence that can be shown as is.
+///
+/// The preconditions left in RMT check what a caller chooses, not what data
+/// hold: a law's β, a block's indices, a law's width (the fits return only
+/// positive finite widths, so a law built from a fit is always valid).
 public struct FitError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
         /// Fewer values than the fit needs (`needed`, `got`).

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 @testable import Notebook
+import Plot
 import Testing
 
 /// What one line did, judged by the rule every command obeys: it answers with
-/// a result, or refuses with an error that says what to type instead.
+/// a result, or refuses with an error that says what to type instead. Its
+/// figures are drawn as the terminal draws them (the note's SVG is drawn by
+/// the notebook itself), so a figure that cannot be drawn fails here too.
 enum Verdict: Equatable, CustomStringConvertible {
     case result
     case refusal
@@ -22,6 +25,7 @@ enum Verdict: Equatable, CustomStringConvertible {
                 self = hint.isEmpty ? .unhelpful(error.message) : .refusal
                 return
             case .output(_, let out):
+                for f in out.figures { _ = TextRenderer().render(f.figure) }
                 if !out.lines.isEmpty || !out.figures.isEmpty { verdict = .result }
             case .prose, .nothing:
                 verdict = .result
