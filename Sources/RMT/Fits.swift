@@ -19,9 +19,18 @@ public enum LeastSquares {
     /// The polynomial of `degree` minimising Σ(yᵢ − p(xᵢ))², solved by QR-free
     /// normal equations in a variable scaled to [−1, 1] (well conditioned for
     /// the degrees ≤ 10 used for unfolding).
-    public static func polynomialFit(x: [Double], y: [Double], degree: Int) -> PolynomialFit {
-        precondition(x.count == y.count && x.count > degree, "polynomial fit: need more points than the degree")
-        let lo = x.min()!, hi = x.max()!
+    ///
+    /// Throws ``FitError`` when the degree is negative, x and y differ in length,
+    /// there are no more points than the degree, or a value is not finite.
+    public static func polynomialFit(x: [Double], y: [Double], degree: Int) throws(FitError) -> PolynomialFit {
+        guard degree >= 0 else { throw FitError(.invalidParameter, "polynomial fit: the degree must be at least 0, got \(degree)") }
+        guard x.count == y.count else {
+            throw FitError(.mismatchedLengths, "polynomial fit: \(x.count) x values but \(y.count) y values")
+        }
+        try FitError.require(x.count, atLeast: degree + 1, "polynomial fit of degree \(degree)")
+        try FitError.requireFinite(x, "polynomial fit (x)")
+        try FitError.requireFinite(y, "polynomial fit (y)")
+        let lo = x.min() ?? 0, hi = x.max() ?? 0
         let shift = 0.5 * (lo + hi), scale = max(0.5 * (hi - lo), 1e-300)
         let k = degree + 1
         var ata = Matrix(rows: k, cols: k), aty = [Double](repeating: 0, count: k)
@@ -39,14 +48,31 @@ public enum LeastSquares {
     }
 
     /// Straight line through the origin y = a·x weighted by 1/σᵢ²:
-    /// a = Σwxy/Σwx², σ_a = 1/√(Σwx²), χ²/dof with dof = n − 1.
-    public static func lineThroughOrigin(x: [Double], y: [Double], yErrors: [Double]) -> (slope: Estimate, chi2PerDof: Double) {
-        precondition(x.count == y.count && y.count == yErrors.count && !x.isEmpty, "line fit: x, y and errors must match and be non-empty")
+    /// a = Σwxy/Σwx², σ_a = 1/√(Σwx²), χ²/dof with dof = n − 1 (NaN for one point).
+    ///
+    /// Throws ``FitError`` when there is no point, the three arrays differ in
+    /// length, a value is not finite, an error σᵢ is not positive, or every x is
+    /// zero (then Σwx² = 0 and the slope is undetermined).
+    public static func lineThroughOrigin(x: [Double], y: [Double], yErrors: [Double]) throws(FitError) -> (slope: Estimate, chi2PerDof: Double) {
+        guard x.count == y.count && y.count == yErrors.count else {
+            throw FitError(.mismatchedLengths, "line fit: \(x.count) x values, \(y.count) y values and \(yErrors.count) errors")
+        }
+        try FitError.require(x.count, atLeast: 1, "line fit through the origin")
+        try FitError.requireFinite(x, "line fit (x)")
+        try FitError.requireFinite(y, "line fit (y)")
+        try FitError.requireFinite(yErrors, "line fit (errors)")
+        guard yErrors.allSatisfy({ $0 > 0 }) else {
+            throw FitError(.degenerate, "line fit: \(yErrors.filter { !($0 > 0) }.count) of \(yErrors.count) errors are not positive")
+        }
         var swxx = 0.0, swxy = 0.0
         for i in x.indices {
             let w = 1 / (yErrors[i] * yErrors[i])
             swxx += w * x[i] * x[i]
             swxy += w * x[i] * y[i]
+        }
+        guard swxx > 0 && swxx.isFinite else {
+            throw FitError(.degenerate, swxx > 0 ? "line fit: the weights overflow (errors too small for the scale of x)"
+                                                 : "line fit: every x is zero, so the slope is undetermined")
         }
         let a = swxy / swxx
         var chi2 = 0.0
@@ -102,16 +128,26 @@ public enum DensityFit {
     /// independent (a pseudo-likelihood: the point estimate is consistent); the
     /// errors come from a blocked jackknife over the sample order, which keeps
     /// each pair's two levels together when they are stored adjacently.
-    public static func goe2x2(_ eigenvalues: [Double], jackknifeBlocks: Int = 20) -> (center: Estimate, sigma: Estimate) {
-        precondition(eigenvalues.count >= 4, "2×2 GOE fit: need at least 4 eigenvalues")
+    ///
+    /// Throws ``FitError`` with fewer than 4 eigenvalues (two pairs), non-finite
+    /// ones, or none spread apart (all equal: there is no width to fit); and when
+    /// the fitted σ comes out zero or infinite, so the returned σ is always a
+    /// valid ``GOE2x2Density`` width.
+    public static func goe2x2(_ eigenvalues: [Double], jackknifeBlocks: Int = 20) throws(FitError) -> (center: Estimate, sigma: Estimate) {
+        try FitError.require(eigenvalues.count, atLeast: 4, "2×2 GOE fit")
+        try FitError.requireFinite(eigenvalues, "2×2 GOE fit")
+        try requireSpread(eigenvalues, "2×2 GOE fit")
+        // The simplex moves in log σ; clamping it keeps every trial width a positive
+        // finite number (a jackknife replica with little spread drives log σ down).
+        func width(_ logSigma: Double) -> Double { exp(logSigma.isNaN ? 0 : min(max(logSigma, -700), 700)) }
         func fit(_ x: [Double], from start: (Double, Double)) -> (Double, Double) {
             let best = nelderMead([start.0, log(start.1)], step: [0.1 * start.1, 0.1]) { p in
-                let law = GOE2x2Density(center: p[0], sigma: exp(p[1]))
+                let law = GOE2x2Density(center: p[0], sigma: width(p[1]))
                 var nll = 0.0
                 for v in x { nll -= log(max(law.pdf(v), 1e-300)) }
-                return nll
+                return nll.isNaN ? .infinity : nll
             }
-            return (best[0], exp(best[1]))
+            return (best[0], width(best[1]))
         }
         // Moments: ⟨(λ − λ₀)²⟩ = 3σ²/2.
         let m = Statistics.mean(eigenvalues)
@@ -128,6 +164,9 @@ public enum DensityFit {
             let mr = Statistics.mean(r)
             return (Double(b - 1) / Double(b) * r.reduce(0) { $0 + ($1 - mr) * ($1 - mr) }).squareRoot()
         }
+        guard full.1 > 0 && full.1.isFinite else {
+            throw FitError(.degenerate, "2×2 GOE fit: the fitted width σ = \(full.1) is not a positive number (the levels' spread is \(Statistics.variance(eigenvalues).squareRoot()))")
+        }
         let method = "maximum likelihood, jackknife (\(b) blocks)"
         return (Estimate(value: full.0, error: jackError(centers), sampleSize: n, method: method),
                 Estimate(value: full.1, error: jackError(sigmas), sampleSize: n, method: method))
@@ -138,10 +177,17 @@ public enum DensityFit {
     /// for every g. Returns the centre, v and the semicircle radius R = 2√(g v),
     /// each with a jackknife error. Exact for any g: use ``FiniteGOEDensity`` for
     /// the finite-g shape, which the semicircle only approaches as g → ∞.
-    public static func goeBlock(_ eigenvalues: [Double], size g: Int, jackknifeBlocks: Int = 50)
+    ///
+    /// Throws ``FitError`` when g < 2, with fewer than 2 eigenvalues, non-finite
+    /// ones, or none spread apart; so the returned v and R are always positive
+    /// (valid for ``FiniteGOEDensity`` and ``Semicircle``).
+    public static func goeBlock(_ eigenvalues: [Double], size g: Int, jackknifeBlocks: Int = 50) throws(FitError)
         -> (center: Estimate, offDiagonalVariance: Estimate, radius: Estimate)
     {
-        precondition(g >= 2, "GOE block fit: block size must be at least 2")
+        guard g >= 2 else { throw FitError(.invalidParameter, "GOE block fit: the block size must be at least 2, got \(g)") }
+        try FitError.require(eigenvalues.count, atLeast: 2, "GOE block fit")
+        try FitError.requireFinite(eigenvalues, "GOE block fit")
+        try requireSpread(eigenvalues, "GOE block fit")
         let center = Statistics.jackknife(eigenvalues, blocks: jackknifeBlocks, label: "centre = mean")
         let v = Statistics.jackknife(eigenvalues, blocks: jackknifeBlocks, label: "v = ⟨(λ−c)²⟩/(g+1)") { x in
             let m = Statistics.mean(x)
@@ -152,7 +198,17 @@ public enum DensityFit {
             let vv = x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count) / Double(g + 1)
             return 2 * (Double(g) * vv).squareRoot()
         }
+        guard v.value > 0 && r.value > 0 && r.value.isFinite else {
+            throw FitError(.degenerate, "GOE block fit: the fitted variance v = \(v.value) is not a positive number")
+        }
         return (center, v, r)
+    }
+
+    /// Throws ``FitError/Reason/degenerate`` when all values are equal.
+    static func requireSpread(_ values: [Double], _ what: String) throws(FitError) {
+        guard let lo = values.min(), let hi = values.max(), hi > lo else {
+            throw FitError(.degenerate, "\(what): all \(values.count) values are equal, so there is no width to fit")
+        }
     }
 }
 

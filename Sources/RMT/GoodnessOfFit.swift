@@ -76,11 +76,14 @@ public enum KolmogorovSmirnov {
     /// independent ones: pass `effectiveSize` = N/(2τ_int) and the replicas are
     /// drawn with that many values, so D's null spread matches. This is the usual
     /// approximation, good when τ_int is known to ≈ 10 %; it is not exact for
-    /// strongly non-exponential correlations.
+    /// strongly non-exponential correlations. An empty sample gives D and p NaN.
     public static func test<Null: ContinuousLaw, Fitted: ContinuousLaw>(
         _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1, effectiveSize: Int? = nil,
         compare: ([Double]) -> Fitted
     ) -> Result {
+        guard !sample.isEmpty else {
+            return Result(distance: .nan, pValue: .nan, sampleSize: 0, method: "KS, no sample")
+        }
         let observed = distance(sample, cdf: compare(sample).cdf)
         let size = min(sample.count, max(2, effectiveSize ?? sample.count))
         var exceed = 0
@@ -97,10 +100,13 @@ public enum KolmogorovSmirnov {
     }
 
     /// Spacings S against a unit-mean spacing law after normalising s = S/⟨S⟩.
+    /// A sample whose mean is not a positive number (all spacings zero, or a
+    /// non-finite value) is compared at scale 1e-300: D then says how far off it is.
     public static func testSpacings<Law: ContinuousLaw>(_ spacings: [Double], law: Law, replicas: Int = 500, seed: UInt64 = 1,
                                                         effectiveSize: Int? = nil) -> Result {
         test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize) { s in
-            AffineLaw(law, scale: max(Statistics.mean(s), 1e-300))
+            let mean = Statistics.mean(s)
+            return AffineLaw(law, scale: mean.isFinite && mean > 1e-300 ? mean : 1e-300)
         }
     }
 }

@@ -57,7 +57,9 @@ public enum Spacings {
         Unfolded(values: unfolded(spectra, method: method, discard: discard), method: method, discarded: discard)
     }
 
-    /// The values of ``unfold(_:method:discard:)``.
+    /// The values of ``unfold(_:method:discard:)``: empty when there is nothing
+    /// to unfold (spectra of fewer than 2 levels after dropping the edges, or a
+    /// polynomial staircase fit with no more levels than its degree).
     public static func unfolded(_ spectra: [[Double]], method: Unfolding, discard: Int = 0) -> [Double] {
         guard let n = spectra.first?.count, n >= 2 else { return [] }
         precondition(spectra.allSatisfy { $0.count == n }, "unfolding needs spectra of equal length")
@@ -74,7 +76,8 @@ public enum Spacings {
         case .polynomial(let degree):
             let pooled = spectra.flatMap { $0 }.sorted()
             let counts = (0..<pooled.count).map { (Double($0) + 0.5) / Double(spectra.count) }
-            let fit = LeastSquares.polynomialFit(x: pooled, y: counts, degree: degree)
+            // Too few levels for the degree (or non-finite ones): nothing to unfold.
+            guard let fit = try? LeastSquares.polynomialFit(x: pooled, y: counts, degree: degree) else { return [] }
             return gaps(spectra, lo: lo, hi: hi, map: fit.evaluate)
         case .semicircle(let c, let r):
             let law = Semicircle(center: c, radius: r)

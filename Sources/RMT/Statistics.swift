@@ -94,32 +94,50 @@ public struct Histogram: Sendable, Equatable {
     public let method: String
 
     /// Bins [lo, hi) split into `bins` equal parts (the last bin includes hi).
-    public init(_ x: [Double], bins: Int, range: ClosedRange<Double>, method: String? = nil) {
-        precondition(bins >= 1, "histogram: need at least one bin")
+    /// Values outside the range, and NaN, are counted in `total` only. A range
+    /// that cannot be binned (empty, or with a non-finite end) is replaced by
+    /// ``binnable(_:)``, and `bins` < 1 by one bin, so any input gives a histogram.
+    public init(_ x: [Double], bins requested: Int, range requestedRange: ClosedRange<Double>, method: String? = nil) {
+        let bins = max(1, requested)
+        let range = Histogram.binnable(requestedRange)
         let lo = range.lowerBound, hi = range.upperBound
         let width = (hi - lo) / Double(bins)
         edges = (0...bins).map { lo + Double($0) * width }
         var c = [Int](repeating: 0, count: bins)
-        var inside = 0
         for v in x where v >= lo && v <= hi {
-            c[min(bins - 1, Int((v - lo) / width))] += 1
-            inside += 1
+            let t = (v - lo) / width
+            c[t.isFinite ? min(bins - 1, max(0, Int(t))) : bins - 1] += 1
         }
         counts = c
         total = x.count
         self.method = method ?? "\(bins) equal bins on [\(lo), \(hi)]"
-        _ = inside
+    }
+
+    /// A range of positive finite width for `range`: ends beyond ±1e300 (or
+    /// infinite) are pulled in to ±1e300, so the width cannot overflow, and a
+    /// range of zero width (all values equal) is widened to lo ± max(1e-9·|lo|, 1e-300).
+    public static func binnable(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
+        var lo = range.lowerBound.isNaN ? 0 : min(max(range.lowerBound, -1e300), 1e300)
+        var hi = range.upperBound.isNaN ? lo : min(max(range.upperBound, -1e300), 1e300)
+        if hi < lo { swap(&lo, &hi) }
+        if !(hi - lo > 0) {
+            let pad = max(1e-9 * abs(lo), 1e-300)
+            return (lo - pad)...(lo + pad)
+        }
+        return lo...hi
     }
 
     /// Freedman–Diaconis bins: width 2·IQR·n^{−1/3} over the sample range (the
     /// number of bins clamped to 5…200), or over `range` if given.
     public init(freedmanDiaconis x: [Double], range: ClosedRange<Double>? = nil) {
-        let n = Double(x.count)
-        let iqr = Statistics.quantile(x, 0.75) - Statistics.quantile(x, 0.25)
-        let lo = range?.lowerBound ?? (x.min() ?? 0), hi = range?.upperBound ?? (x.max() ?? 1)
-        let span = max(hi - lo, 1e-300)
+        let finite = x.filter(\.isFinite)
+        let n = Double(finite.count)
+        let iqr = Statistics.quantile(finite, 0.75) - Statistics.quantile(finite, 0.25)
+        let binned = Histogram.binnable(range ?? (finite.min() ?? 0)...(finite.max() ?? 1))
+        let span = binned.upperBound - binned.lowerBound
         let width = 2 * iqr / pow(max(n, 1), 1.0 / 3)
-        let bins = width > 0 ? min(200, max(5, Int((span / width).rounded(.up)))) : 10
-        self.init(x, bins: bins, range: lo...max(hi, lo + span), method: "Freedman–Diaconis, \(bins) bins")
+        // In Double first: span/width can exceed Int's range when the IQR is tiny.
+        let bins = width > 0 ? Int(min(200, max(5, (span / width).rounded(.up)))) : 10
+        self.init(x, bins: bins, range: binned, method: "Freedman–Diaconis, \(bins) bins")
     }
 }

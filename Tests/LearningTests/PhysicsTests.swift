@@ -70,7 +70,7 @@ struct PhysicsTests {
         let model = try ReferenceDBM(n: n)
         let r = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 120, runs: 24, seed: 3, every: 120))
         let spectra = r.finalSpectra
-        let fit = DensityFit.goeBlock(spectra.flatMap { $0 }, size: n, jackknifeBlocks: 24)
+        let fit = try DensityFit.goeBlock(spectra.flatMap { $0 }, size: n, jackknifeBlocks: 24)
         let radius = r.predictions.first { $0.key == "radius" }!.value
         #expect(abs(fit.radius.pull(from: radius)) < 4, "radius \(fit.radius), predicted \(radius)")
         #expect(abs(fit.radius.pull(from: radius * 2.0.squareRoot())) > 10)

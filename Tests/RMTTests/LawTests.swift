@@ -170,7 +170,7 @@ struct SampleTests {
 
 @Suite("Fits")
 struct FitTests {
-    @Test func goe2x2FitRecoversCentreAndWidth() {
+    @Test func goe2x2FitRecoversCentreAndWidth() throws {
         var rng = Xoshiro256StarStar(seed: 13)
         let sigma = 0.2, center = 4.0
         var eigenvalues = [Double]()
@@ -179,7 +179,7 @@ struct FitTests {
             h[0, 0] += center; h[1, 1] += center
             eigenvalues += try! h.symmetricEigenvalues()
         }
-        let fit = DensityFit.goe2x2(eigenvalues)
+        let fit = try DensityFit.goe2x2(eigenvalues)
         #expect(abs(fit.sigma.pull(from: sigma)) < 4, "σ = \(fit.sigma)")
         #expect(abs(fit.center.pull(from: center)) < 4, "centre = \(fit.center)")
         #expect(fit.sigma.error! < 0.01 && fit.sigma.error! > 0.001)
@@ -188,14 +188,14 @@ struct FitTests {
     }
 
     @Test(arguments: [2, 10, 60])
-    func goeBlockFitRecoversVarianceAndRadius(g: Int) {
+    func goeBlockFitRecoversVarianceAndRadius(g: Int) throws {
         var rng = Xoshiro256StarStar(seed: UInt64(g))
         let v = 0.01
         var eigenvalues = [Double]()
         for _ in 0..<(20_000 / g) {
             eigenvalues += try! RandomMatrices.goe(n: g, variance: v, using: &rng).symmetricEigenvalues()
         }
-        let fit = DensityFit.goeBlock(eigenvalues, size: g)
+        let fit = try DensityFit.goeBlock(eigenvalues, size: g)
         #expect(abs(fit.offDiagonalVariance.pull(from: v)) < 4, "g = \(g): v = \(fit.offDiagonalVariance)")
         #expect(abs(fit.radius.pull(from: 2 * (Double(g) * v).squareRoot())) < 4)
         // The tabulated finite-g density describes these eigenvalues.
@@ -209,22 +209,22 @@ struct FitTests {
         }
     }
 
-    @Test func lineThroughOriginRecoversSlope() {
+    @Test func lineThroughOriginRecoversSlope() throws {
         var rng = Xoshiro256StarStar(seed: 14)
         let x = (1...12).map(Double.init)
         let err = x.map { 0.05 * $0 }
         let y = zip(x, err).map { 2.5 * $0 + $1 * rng.nextNormal() }
-        let (slope, chi2) = LeastSquares.lineThroughOrigin(x: x, y: y, yErrors: err)
+        let (slope, chi2) = try LeastSquares.lineThroughOrigin(x: x, y: y, yErrors: err)
         #expect(abs(slope.pull(from: 2.5)) < 4)
         #expect(chi2 > 0.1 && chi2 < 3)
         // σ_a = 1/√Σ(x/σ)² = 1/√(12/0.0025)
         #expect(abs(slope.error! - 1 / (12 / 0.0025).squareRoot()) < 1e-12)
     }
 
-    @Test func polynomialFitIsExactOnPolynomials() {
+    @Test func polynomialFitIsExactOnPolynomials() throws {
         let x = stride(from: -3.0, through: 5, by: 0.1).map { $0 }
         let y = x.map { 1 - 2 * $0 + 0.5 * $0 * $0 * $0 }
-        let p = LeastSquares.polynomialFit(x: x, y: y, degree: 3)
+        let p = try LeastSquares.polynomialFit(x: x, y: y, degree: 3)
         for v in [-2.0, 0, 1.3, 4.9] { #expect(abs(p.evaluate(v) - (1 - 2 * v + 0.5 * v * v * v)) < 1e-9) }
     }
 }

@@ -12,7 +12,7 @@ public enum FlowCommand: NotebookCommand {
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         let result = try context.workspace.result(named: args.word("of"))
-        guard result.runCount > 0 else { throw NotebookError("the result has no runs left") }
+        guard result.runCount > 0 else { throw NotebookError("the result has no runs left (all were dropped)", suggestion: "train again with a smaller lr") }
         let n = result.spectrumSize, snaps = result.snapshotSteps.count
         let t = result.snapshotSteps.map { Double($0) * result.config.lr }
         var mean = Array(repeating: Array(repeating: 0.0, count: snaps), count: n)

@@ -15,9 +15,13 @@ public enum MarchenkoPasturCommand: NotebookCommand {
         guard result.kind != .dbm else {
             throw NotebookError("the reference DBM starts from H = 0, not from random weights", suggestion: "mp applies to ts and rbm")
         }
+        guard result.runCount > 0 else { throw NotebookError("the result has no runs left (all were dropped)", suggestion: "train again with a smaller lr") }
         guard let initToken = result.modelSummary.split(separator: " ").first(where: { $0.hasPrefix("init=") }),
               let v0 = Double(initToken.dropFirst(5)), v0 > 0 else {
             throw NotebookError("the model started from zero weights", suggestion: "set init > 0")
+        }
+        guard v0 * v0 >= Double.leastNormalMagnitude else {
+            throw NotebookError("init=\(v0) is too small: the entry variance init² underflows", suggestion: "set init to a normal scale, e.g. init=0.1")
         }
         let rows = Double(result.weightRows)
         let x = result.spectra(atSnapshot: 0).flatMap { $0 }.map { v in

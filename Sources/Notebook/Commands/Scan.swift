@@ -70,25 +70,41 @@ public enum ScanCommand: NotebookCommand {
         examples: ["scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000", "scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000 seed=7 first=3 as=lr"],
         usesSeed: true)
 
+    /// Spacings a pair needs per setting: ⟨S⟩ with a jackknife error and the 2×2
+    /// GOE fit of its levels (which needs two pairs' worth of levels).
+    static let minimumSpacings = 4
+
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let base = context.workspace.model else {
             throw NotebookError("there is no model to scan", suggestion: "set one first, e.g. model ts n=2")
         }
         guard base.kind != .dbm else { throw NotebookError("scan needs degenerate pairs: use ts or rbm", suggestion: "model ts n=2 or model rbm n=10") }
+        let blocks = base.target.blocks
+        guard !blocks.isEmpty else {
+            throw NotebookError("the \(base.kind.rawValue) target has no degenerate levels: a scan measures how degenerate levels spread, and these are all distinct",
+                                suggestion: base.kind == .ts ? "give the teacher one repeated value, e.g. model ts n=2 teacher=2" : "model rbm n=10 (pairs from the lattice's ±k modes)")
+        }
         let lrs = args.reals("lr")!, batches = args.reals("batch")!.map { Int($0) }
-        guard args.reals("batch")!.allSatisfy({ $0 == $0.rounded() }) else { throw NotebookError("batch sizes must be whole numbers") }
+        guard args.reals("batch")!.allSatisfy({ $0 == $0.rounded() }) else {
+            throw NotebookError("batch sizes must be whole numbers", suggestion: "e.g. scan batch=8,16,32")
+        }
         var noises: [Double?] = [nil]
         if let n = args.reals("noise") {
-            guard let ts = base as? TeacherStudent else { throw NotebookError("noise= applies to the ts model only") }
-            _ = ts
+            guard base is TeacherStudent else {
+                throw NotebookError("noise= applies to the ts model only", suggestion: "leave out noise=; the rbm's noise is set by lr and batch")
+            }
             noises = n
         }
         let steps = args.integer("steps")!
         let every = args.integer("every") ?? steps
+        let runs = args.integer("runs") ?? TrainCommand.defaultRuns(for: base)
         if let from = args.integer("from") {
-            if from >= steps { throw NotebookError("from=\(from) is not before the last step \(steps)") }
+            if from >= steps {
+                throw NotebookError("from=\(from) is not before the last step \(steps)", suggestion: "from= a step before steps=\(steps), e.g. from=\(steps / 2)")
+            }
             try Analysis.refuseTrajectorySampling(base.trajectoryCaveat)
         }
+        if blocks.contains(where: { $0.count == 2 }) { try requireEnoughSpacings(args, runs: runs, steps: steps, every: every) }
         var points = [ScanPoint]()
         var out = CommandOutput()
         var setting = 0
@@ -119,8 +135,7 @@ public enum ScanCommand: NotebookCommand {
                     setting += 1
                     guard (first...last).contains(setting) else { continue }
                     // The seed depends on the setting's number only, so a scan run in parts equals the whole.
-                    let config = TrainingConfig(lr: lr, batch: batch, steps: steps, runs: args.integer("runs") ?? TrainCommand.defaultRuns(for: model),
-                                                seed: seed &+ UInt64(setting), every: every)
+                    let config = TrainingConfig(lr: lr, batch: batch, steps: steps, runs: runs, seed: seed &+ UInt64(setting), every: every)
                     context.cancel.reset()
                     let result: TrainingResult
                     do {
@@ -128,47 +143,41 @@ public enum ScanCommand: NotebookCommand {
                             context.progress?.update(label: "scan", fraction: (Double(setting - first) + p.fraction) / Double(total),
                                                      detail: "setting \(setting)/\(last)")
                         }, cancel: context.cancel)
-                    } catch { throw NotebookError(error.description) }
+                    } catch { throw refusal(error, setting: setting) }
                     if result.cancelled {
                         interrupted = true
                         break settings
                     }
                     completed += 1
                     let spectra = args.integer("from").map { result.samples(fromStep: $0) } ?? result.finalSpectra
-                    for pair in model.target.blocks where pair.count == 2 {
-                        let s = Spacings.withinBlock(spectra, block: pair)
-                        guard s.count >= 4 else { throw NotebookError("too few spacings at setting \(setting)", suggestion: "more runs, or from= with every=") }
-                        let mean = Statistics.meanWithError(s)
-                        pooled += s.map { $0 / mean.value }
-                        pooledEffective += Analysis.correlation(args, result, block: pair, count: s.count)?.effective ?? s.count
-                        let fit = DensityFit.goe2x2(spectra.flatMap { x in pair.map { x[$0] } })
-                        let scale: Double
-                        var shift: Double?
-                        if let ts = model as? TeacherStudent {
-                            scale = (lr * ts.noise * ts.noise / Double(batch)).squareRoot()
-                        } else {
-                            let rbm = model as! GaussianRBM
-                            let x = model.target.values[pair[0]], kappa = rbm.targetKappa[pair[0]]
-                            scale = (lr / Double(batch) * x).squareRoot()
-                            shift = (rbm.mu * rbm.mu - rbm.sigmaH * rbm.sigmaH * fit.center.value) / kappa
+                    let row = Row(setting: setting, lr: lr, batch: batch, noise: (model as? TeacherStudent)?.noise, context: context)
+                    for block in model.target.blocks {
+                        guard block.count == 2 else {
+                            out.line(row.text(block, blockRow(spectra, block: block, lr: lr, batch: batch, model: model, context: context)))
+                            continue
                         }
-                        let root = Double.pi.squareRoot()
-                        points.append(ScanPoint(lr: lr, batch: batch, noise: (model as? TeacherStudent)?.noise, pair: pair, scale: scale,
-                                                meanSpacing: mean, sigma: fit.sigma, center: fit.center, shift: shift))
-                        let noiseText = (model as? TeacherStudent).map { context.fmt($0.noise) } ?? "—"
-                        out.line(String(format: "%5d    ", setting) + Format.plain(lr).padding(toLength: 10, withPad: " ", startingAt: 0)
-                                 + "\(batch)".padding(toLength: 7, withPad: " ", startingAt: 0) + noiseText.padding(toLength: 8, withPad: " ", startingAt: 0)
-                                 + "[\(pair[0]),\(pair[1])]".padding(toLength: 9, withPad: " ", startingAt: 0)
-                                 + context.fmt(scale).padding(toLength: 11, withPad: " ", startingAt: 0)
-                                 + context.fmt(mean.value, mean.error).padding(toLength: 20, withPad: " ", startingAt: 0)
-                                 + context.fmt(root * fit.sigma.value, fit.sigma.error.map { root * $0 }).padding(toLength: 20, withPad: " ", startingAt: 0)
-                                 + (shift.map { context.fmt($0) } ?? "—"))
+                        let s = Spacings.withinBlock(spectra, block: block)
+                        guard s.count >= minimumSpacings else {
+                            out.line(row.text(block, "too few spacings (\(s.count)): \(result.droppedRuns.count) of \(runs) runs diverged"))
+                            continue
+                        }
+                        let measured: (point: ScanPoint, text: String)
+                        do throws(FitError) {
+                            measured = try pairPoint(spectra, spacings: s, pair: block, lr: lr, batch: batch, model: model, context: context)
+                        } catch {
+                            out.line(row.text(block, "no fit: \(error.message)"))
+                            continue
+                        }
+                        points.append(measured.point)
+                        out.line(row.text(block, measured.text))
+                        pooled += s.map { $0 / measured.point.meanSpacing.value }
+                        pooledEffective += Analysis.correlation(args, result, block: block, count: s.count)?.effective ?? s.count
                     }
                 }
             }
         }
         if interrupted {
-            guard !points.isEmpty else {
+            guard completed > 0 else {
                 throw NotebookError("scan interrupted during its first setting: nothing to keep", suggestion: "run it again, or with fewer steps")
             }
             // Keep the finished settings. The note records the scan up to the
@@ -180,18 +189,138 @@ public enum ScanCommand: NotebookCommand {
             out.remark("to finish it: \(continuation(args, seed: seed, from: done + 1, last: args.integer("last"), label: label))")
             out.remark("in a new session, first load this note with only=scans: it restores the finished settings from the table, without training")
         }
+        guard !points.isEmpty else {
+            out.line(nothingToCollapse(blocks))
+            return out
+        }
         context.workspace.addScan(ScanSeries(label: label, kind: base.kind, points: points))
-        let series = context.workspace.scans.filter { $0.kind == base.kind }
+        collapse(base.kind, context: context, into: &out)
+        pooledSpacings(pooled, effective: pooledEffective, label: label, settings: completed, seed: seed, context: context, into: &out)
+        if base.kind == .rbm { shiftFigure(context.workspace.scans.filter { $0.kind == base.kind }.flatMap(\.points), into: &out) }
+        return out
+    }
+
+    /// Refuses, before training, a scan whose settings would each give a pair
+    /// fewer than ``minimumSpacings`` spacings: runs × samples per run (1, or the
+    /// snapshots at step ≥ from=). Prints the same scan with enough runs.
+    static func requireEnoughSpacings(_ args: Arguments, runs: Int, steps: Int, every: Int) throws(NotebookError) {
+        let perRun = args.integer("from").map { from in
+            TrainingConfig(lr: 1, batch: 1, steps: steps, runs: runs, every: every).snapshotSteps.filter { $0 >= from }.count
+        } ?? 1
+        guard runs * perRun < minimumSpacings else { return }
+        let needed = (minimumSpacings + perRun - 1) / perRun
+        var arguments = args.raw.arguments.filter { $0.key.lowercased() != "runs" }
+        arguments.append(("runs", "\(max(needed, 100))"))
+        let command = Notebook.canonical(RawCommand(name: "scan", positional: args.raw.positional, arguments: arguments, comment: nil))
+        let samples = perRun == 1 ? "\(runs) run\(runs == 1 ? "" : "s")" : "\(runs) run\(runs == 1 ? "" : "s") × \(perRun) snapshots"
+        throw NotebookError("\(samples) give each pair \(runs * perRun) spacing\(runs * perRun == 1 ? "" : "s") per setting; ⟨S⟩ and the 2×2 GOE width need at least \(minimumSpacings)",
+                            suggestion: command)
+    }
+
+    /// A setting the trainer refuses (unstable lr, memory), told with its remedy.
+    static func refusal(_ error: TrainingError, setting: Int) -> NotebookError {
+        switch error {
+        case .model(let e):
+            return NotebookError("setting \(setting): \(e.message)", suggestion: e.suggestion ?? "help scan lists the parameters and their ranges")
+        case .memory(_, _, let remedy):
+            return NotebookError("setting \(setting): \(error.description)", suggestion: remedy)
+        case .invalidSetting(let why):
+            return NotebookError("setting \(setting): \(why)", suggestion: "help scan lists the parameters and their ranges")
+        }
+    }
+
+    /// The start of a table row: setting, lr, batch, noise.
+    struct Row {
+        let setting: Int, lr: Double, batch: Int, noise: Double?
+        let context: CommandContext
+
+        func text(_ block: [Int], _ rest: String) -> String {
+            let name = block.count == 2 ? "[\(block[0]),\(block[1])]" : "[\(block.first!)…\(block.last!)]"
+            return String(format: "%5d    ", setting) + Format.plain(lr).padding(toLength: 10, withPad: " ", startingAt: 0)
+                + "\(batch)".padding(toLength: 7, withPad: " ", startingAt: 0) + (noise.map { context.fmt($0) } ?? "—").padding(toLength: 8, withPad: " ", startingAt: 0)
+                + name.padding(toLength: 9, withPad: " ", startingAt: 0) + rest
+        }
+    }
+
+    /// The predicted scale of a pair's spacing: √(αA/|B|) (ts) or √((α/|B|)·x*) (rbm).
+    static func scale(_ model: any LearningModel, pair: [Int], lr: Double, batch: Int) -> Double {
+        if let ts = model as? TeacherStudent { return (lr * ts.noise * ts.noise / Double(batch)).squareRoot() }
+        return (lr / Double(batch) * model.target.values[pair[0]]).squareRoot()
+    }
+
+    /// One pair at one setting: ⟨S⟩ with its jackknife error, the 2×2 GOE fit of
+    /// its levels (σ, centre) and, for the RBM, the mean shift λ_fit/κ; with the
+    /// rest of its table row.
+    static func pairPoint(_ spectra: [[Double]], spacings s: [Double], pair: [Int], lr: Double, batch: Int,
+                          model: any LearningModel, context: CommandContext) throws(FitError) -> (point: ScanPoint, text: String) {
+        let mean = Statistics.meanWithError(s)
+        let fit = try DensityFit.goe2x2(spectra.flatMap { x in pair.map { x[$0] } })
+        let scale = scale(model, pair: pair, lr: lr, batch: batch)
+        var shift: Double?
+        if let rbm = model as? GaussianRBM {
+            shift = (rbm.mu * rbm.mu - rbm.sigmaH * rbm.sigmaH * fit.center.value) / rbm.targetKappa[pair[0]]
+        }
+        let root = Double.pi.squareRoot()
+        let point = ScanPoint(lr: lr, batch: batch, noise: (model as? TeacherStudent)?.noise, pair: pair, scale: scale,
+                              meanSpacing: mean, sigma: fit.sigma, center: fit.center, shift: shift)
+        let text = context.fmt(scale).padding(toLength: 11, withPad: " ", startingAt: 0)
+            + context.fmt(mean.value, mean.error).padding(toLength: 20, withPad: " ", startingAt: 0)
+            + context.fmt(root * fit.sigma.value, fit.sigma.error.map { root * $0 }).padding(toLength: 20, withPad: " ", startingAt: 0)
+            + (shift.map { context.fmt($0) } ?? "—")
+        return (point, text)
+    }
+
+    /// The rest of a table row for a block of g > 2 levels: no pair spacing, but
+    /// the width of its GOE fit, σ = √(2v) (v the off-diagonal variance, so σ² is
+    /// the diagonal variance as for a pair), shown as √π·σ. Not part of the collapse.
+    static func blockRow(_ spectra: [[Double]], block: [Int], lr: Double, batch: Int, model: any LearningModel, context: CommandContext) -> String {
+        let values = spectra.flatMap { x in block.map { x[$0] } }
+        let scaleText = context.fmt(scale(model, pair: block, lr: lr, batch: batch)).padding(toLength: 11, withPad: " ", startingAt: 0)
+        guard let fit = try? DensityFit.goeBlock(values, size: block.count) else {
+            return scaleText + "—                   no GOE fit: \(values.count) levels without spread"
+        }
+        let factor = (2 * Double.pi).squareRoot()  // √π·σ = √π·√(2v)
+        let v = fit.offDiagonalVariance
+        let sigmaRoot = factor * v.value.squareRoot()
+        // δ(√v) = δv/(2√v)
+        let error = v.error.map { factor * $0 / (2 * v.value.squareRoot()) }
+        return scaleText + "—".padding(toLength: 20, withPad: " ", startingAt: 0)
+            + context.fmt(sigmaRoot, error).padding(toLength: 20, withPad: " ", startingAt: 0) + "—"
+    }
+
+    /// Why a scan measured no point: the target's blocks are not pairs, or no
+    /// setting gave a pair enough spacings.
+    static func nothingToCollapse(_ blocks: [[Int]]) -> String {
+        guard blocks.contains(where: { $0.count == 2 }) else {
+            let names = blocks.map { "[\($0.first!)…\($0.last!)] (g=\($0.count))" }.joined(separator: " ")
+            return "nothing to collapse: the target has no degenerate pair, only \(names); √π·σ above is each block's GOE width σ = √(2v) (see semicircle), ⟨S⟩ is a pair's"
+        }
+        return "nothing to collapse: no setting gave a pair enough spacings (see the rows above)"
+    }
+
+    /// The collapse of every scan of this model kind: ⟨S⟩ and √π·σ against the
+    /// predicted scale, each fitted by a weighted line through the origin, with
+    /// the figure. Says why when the line cannot be fitted (e.g. every scale 0).
+    static func collapse(_ kind: ModelKind, context: CommandContext, into out: inout CommandOutput) {
+        let series = context.workspace.scans.filter { $0.kind == kind }
         let all = series.flatMap(\.points)
         let xs = all.map(\.scale)
-        let spacingFit = LeastSquares.lineThroughOrigin(x: xs, y: all.map(\.meanSpacing.value), yErrors: all.map { max($0.meanSpacing.error ?? 1e-12, 1e-12) })
-        let sigmaFit = LeastSquares.lineThroughOrigin(x: xs, y: all.map { Double.pi.squareRoot() * $0.sigma.value },
-                                                      yErrors: all.map { Double.pi.squareRoot() * max($0.sigma.error ?? 1e-12, 1e-12) })
-        let theory = base.kind == .ts ? Double.pi.squareRoot() : (2 * Double.pi).squareRoot()
+        let root = Double.pi.squareRoot()
+        let theory = kind == .ts ? root : (2 * Double.pi).squareRoot()
         out.line("collapse over \(series.count) scan\(series.count == 1 ? "" : "s") (\(all.count) points):")
+        let spacingFit: (slope: Estimate, chi2PerDof: Double), sigmaFit: (slope: Estimate, chi2PerDof: Double)
+        do throws(FitError) {
+            spacingFit = try LeastSquares.lineThroughOrigin(x: xs, y: all.map(\.meanSpacing.value), yErrors: all.map { max($0.meanSpacing.error ?? 1e-12, 1e-12) })
+            sigmaFit = try LeastSquares.lineThroughOrigin(x: xs, y: all.map { root * $0.sigma.value },
+                                                          yErrors: all.map { root * max($0.sigma.error ?? 1e-12, 1e-12) })
+        } catch {
+            let why = xs.allSatisfy { $0 == 0 } ? "every point's predicted scale is 0 (noise=0: the theory's scale √(αA/|B|) vanishes)" : error.message
+            out.line("  no line fitted: \(why)")
+            return
+        }
         out.line("  ⟨S⟩  = a·scale, a_fit = \(context.fmt(spacingFit.slope.value, spacingFit.slope.error))  χ²/dof \(context.fmt(spacingFit.chi2PerDof))")
         out.line("  √π·σ = a·scale, a_fit = \(context.fmt(sigmaFit.slope.value, sigmaFit.slope.error))  χ²/dof \(context.fmt(sigmaFit.chi2PerDof))")
-        out.line("  small-α/|B| theory slope \(base.kind == .ts ? "√π" : "√(2π)") = \(context.fmt(theory))")
+        out.line("  small-α/|B| theory slope \(kind == .ts ? "√π" : "√(2π)") = \(context.fmt(theory))")
         out.record(ResultRecord(command: "scan", quantity: "a_fit ⟨S⟩", estimate: spacingFit.slope, prediction: theory))
         out.record(ResultRecord(command: "scan", quantity: "a_fit √πσ", estimate: sigmaFit.slope, prediction: theory))
         let markers = Marker.allCases
@@ -199,34 +328,41 @@ public enum ScanCommand: NotebookCommand {
         for (k, s) in series.enumerated() {
             layers.append(.points(Points(xs: s.points.map(\.scale), ys: s.points.map(\.meanSpacing.value),
                                          yErrors: s.points.map { $0.meanSpacing.error ?? 0 }, label: "⟨S⟩ \(s.label)", marker: markers[(2 * k) % 4])))
-            layers.append(.points(Points(xs: s.points.map(\.scale), ys: s.points.map { Double.pi.squareRoot() * $0.sigma.value },
-                                         yErrors: s.points.map { Double.pi.squareRoot() * ($0.sigma.error ?? 0) }, label: "√πσ \(s.label)", marker: markers[(2 * k + 1) % 4])))
+            layers.append(.points(Points(xs: s.points.map(\.scale), ys: s.points.map { root * $0.sigma.value },
+                                         yErrors: s.points.map { root * ($0.sigma.error ?? 0) }, label: "√πσ \(s.label)", marker: markers[(2 * k + 1) % 4])))
         }
         let top = (xs.max() ?? 1) * 1.1
         layers.append(.line(Line(xs: [0, top], ys: [0, spacingFit.slope.value * top], label: "fit a = \(context.fmt(spacingFit.slope.value))")))
         layers.append(.line(Line(xs: [0, top], ys: [0, theory * top], label: "theory", style: .dashed)))
-        out.figure("collapse", Figure(title: "Scaling collapse", x: Axis(base.kind == .ts ? "√(αA/|B|)" : "√((α/|B|)x*)"), y: Axis("⟨S⟩, √π·σ"), layers: layers))
+        out.figure("collapse", Figure(title: "Scaling collapse", x: Axis(kind == .ts ? "√(αA/|B|)" : "√((α/|B|)x*)"), y: Axis("⟨S⟩, √π·σ"), layers: layers))
+    }
+
+    /// This scan's s = S/⟨S⟩, pooled over pairs and settings, against the surmise.
+    static func pooledSpacings(_ pooled: [Double], effective: Int, label: String, settings: Int, seed: UInt64,
+                               context: CommandContext, into out: inout CommandOutput) {
         let surmise = WignerSurmise(beta: 1)
         let ks = KolmogorovSmirnov.testSpacings(pooled, law: surmise, replicas: 200, seed: seed,
-                                                effectiveSize: pooledEffective < pooled.count ? pooledEffective : nil)
-        let effectiveText = pooledEffective < pooled.count ? " (N_eff ≈ \(pooledEffective))" : ""
+                                                effectiveSize: effective < pooled.count ? effective : nil)
+        let effectiveText = effective < pooled.count ? " (N_eff ≈ \(effective))" : ""
         out.line("s = S/⟨S⟩ of this scan, pooled: \(pooled.count) spacings\(effectiveText), Var(s) = \(context.fmt(Statistics.variance(pooled)))  surmise \(context.fmt(surmise.variance))  KS \(Analysis.ksText(ks, context))")
         let h = Histogram(freedmanDiaconis: pooled, range: 0...3.5)
         out.figure("spacing", Figure(
-            title: "\(label): s = S/⟨S⟩ pooled over \(completed) settings (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),
+            title: "\(label): s = S/⟨S⟩ pooled over \(settings) settings (n = \(pooled.count))", x: Axis("s"), y: Axis("P(s)"),
             layers: [Analysis.histogramBars(h, label: "measured"),
                      .line(Line(function: surmise.pdf, over: 0...3.5, label: "Wigner surmise β=1"))]))
-        if base.kind == .rbm, !points.isEmpty {
-            var shiftLayers = [Layer]()
-            for (k, pair) in Set(all.map(\.pair)).sorted(by: { $0[0] < $1[0] }).enumerated() {
-                let p = all.filter { $0.pair == pair }
-                shiftLayers.append(.points(Points(xs: p.map { $0.lr / Double($0.batch) }, ys: p.map { $0.shift ?? .nan },
-                                                  label: "pair [\(pair[0]),\(pair[1])]", marker: markers[k % 4])))
-            }
-            shiftLayers.append(.rule(Rule(.horizontal, at: 1, label: "no shift")))
-            out.figure("shift", Figure(title: "Mean shift of the pairs", x: Axis("α/|B|"), y: Axis("λ_fit/κ"), layers: shiftLayers))
+    }
+
+    /// The RBM's non-universal mean shift λ_fit/κ of each pair against α/|B|.
+    static func shiftFigure(_ all: [ScanPoint], into out: inout CommandOutput) {
+        let markers = Marker.allCases
+        var layers = [Layer]()
+        for (k, pair) in Set(all.map(\.pair)).sorted(by: { $0[0] < $1[0] }).enumerated() {
+            let p = all.filter { $0.pair == pair }
+            layers.append(.points(Points(xs: p.map { $0.lr / Double($0.batch) }, ys: p.map { $0.shift ?? .nan },
+                                         label: "pair [\(pair[0]),\(pair[1])]", marker: markers[k % 4])))
         }
-        return out
+        layers.append(.rule(Rule(.horizontal, at: 1, label: "no shift")))
+        out.figure("shift", Figure(title: "Mean shift of the pairs", x: Axis("α/|B|"), y: Axis("λ_fit/κ"), layers: layers))
     }
 
     /// The command that runs the rest of a scan: the parameters as written,

@@ -63,7 +63,10 @@ public enum SemicircleCommand: NotebookCommand {
     static func pairFit(_ block: [Int], values: [Double], result: TrainingResult, figure: Bool,
                         context: CommandContext, into out: inout CommandOutput) throws(NotebookError) {
         let name = Analysis.blockName(block)
-        let fit = DensityFit.goe2x2(values)
+        let fit: (center: Estimate, sigma: Estimate)
+        do throws(FitError) { fit = try DensityFit.goe2x2(values) } catch {
+            throw NotebookError(error, tooFew: "\(name) has \(values.count) levels: train more runs (train … runs=100), or sample along the runs (semicircle from=STEP)")
+        }
         let predictedSigma = Analysis.prediction(result, "S_mean\(block)").map { $0 / Double.pi.squareRoot() }
         var line = "\(name)  centre \(context.fmt(fit.center.value, fit.center.error))  σ = \(context.fmt(fit.sigma.value, fit.sigma.error))"
         if let p = predictedSigma { line += "   predicted σ \(context.fmt(p))" }
@@ -82,7 +85,10 @@ public enum SemicircleCommand: NotebookCommand {
     static func blockFit(_ block: [Int], values: [Double], result: TrainingResult, figure: Bool,
                          context: CommandContext, into out: inout CommandOutput) throws(NotebookError) {
         let g = block.count, name = Analysis.blockName(block)
-        let fit = DensityFit.goeBlock(values, size: g)
+        let fit: (center: Estimate, offDiagonalVariance: Estimate, radius: Estimate)
+        do throws(FitError) { fit = try DensityFit.goeBlock(values, size: g) } catch {
+            throw NotebookError(error, tooFew: "train more runs (train … runs=100)")
+        }
         let predicted = Analysis.prediction(result, "radius\(block)") ?? Analysis.prediction(result, "radius")
         var line = "\(name)  centre \(context.fmt(fit.center.value, fit.center.error))  radius R = \(context.fmt(fit.radius.value, fit.radius.error))"
         if let p = predicted { line += "   predicted \(context.fmt(p))" }
@@ -139,7 +145,10 @@ public enum SemicircleCommand: NotebookCommand {
             throw NotebookError("only \(u.count) levels in all pairs together: too few for a density",
                                 suggestion: "train more runs (train … runs=\(2 * perPairMinimum))")
         }
-        let fit = DensityFit.goe2x2(u)
+        let fit: (center: Estimate, sigma: Estimate)
+        do throws(FitError) { fit = try DensityFit.goe2x2(u) } catch {
+            throw NotebookError(error, tooFew: "train more runs (train … runs=\(2 * perPairMinimum))")
+        }
         let centreText = ownCentres ? "each pair's mean over the samples" : "each pair's target (too few samples for its own mean)"
         out.line("pooled pairs: \(u.count) levels of \(pairs.count) pairs as u = (level − centre)/σ, centre = \(centreText), σ = predicted ⟨S⟩/√π (\(SpacingCommand.predictionNote(result)))")
         out.line("  2×2 GOE fit of u: centre \(context.fmt(fit.center.value, fit.center.error))  width \(context.fmt(fit.sigma.value, fit.sigma.error))   (0 and 1 if every pair is the predicted 2×2 GOE block)")
@@ -148,8 +157,7 @@ public enum SemicircleCommand: NotebookCommand {
         if isolatedCount < pairs.count {
             // Overlapping pairs are not 2×2 blocks: say how many, and fit the isolated ones alone.
             var line = "  \(pairs.count - isolatedCount) of the \(pairs.count) pairs overlap a neighbour (nearest other target < 6σ): for them the 2×2 GOE density is only a rough guide"
-            if isolatedCount >= 2 && isolatedU.count >= 8 {
-                let alone = DensityFit.goe2x2(isolatedU)
+            if isolatedCount >= 2 && isolatedU.count >= 8, let alone = try? DensityFit.goe2x2(isolatedU) {
                 line += "; the \(isolatedCount) isolated pairs alone: centre \(context.fmt(alone.center.value, alone.center.error))  width \(context.fmt(alone.sigma.value, alone.sigma.error))"
                 out.record(ResultRecord(command: "semicircle", quantity: "width/predicted σ, isolated pairs", estimate: alone.sigma, prediction: 1))
             }
