@@ -191,7 +191,6 @@ struct CommandFuzzTests {
     /// everything else. Remove an entry when its command gives a hint.
     static let knownUnhelpful = [
         "load needs a file name",  // load (Session.swift)
-        "lr = ", "SGD is unstable at",  // train: the model's refusal keeps its remedy in the message (Train.swift)
     ]
 
     @Test func randomSessionsAnswerOrExplain() throws {

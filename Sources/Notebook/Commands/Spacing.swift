@@ -124,6 +124,10 @@ public enum SpacingCommand: NotebookCommand {
                                  predicted: block.count == 2 ? Analysis.prediction(result, "S_mean\(block)") : nil,
                                  correlation: Analysis.correlation(from: samples.from, result, block: block, count: s.count))
         }
+        if blocks.allSatisfy({ $0.spacings.allSatisfy { $0 == 0 } }) {
+            throw NotebookError("every spacing is 0: the levels of each block have not spread apart (weights that start at 0 stay there)",
+                                suggestion: "train from non-zero weights (model \(result.kind.rawValue) init=0.1) or for longer (steps=…)")
+        }
         let fewest = blocks.map(\.spacings.count).min() ?? 0
         let enough = fewest >= perBlockMinimum
         // How each block's spacings are put on a common scale.
