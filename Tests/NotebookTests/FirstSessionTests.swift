@@ -24,7 +24,11 @@ struct FirstSessionTests {
         let model = try #require(result.model as? GaussianRBM)
         let stationary = StationaryLevels(targets: result.target.values, fluctuation: model.levelFluctuation(lr: 0.01, batch: 32))
         #expect(mean[0] < 0.5 * result.target.values[0])
-        let counted = mean.indices.filter { abs(mean[$0] - stationary.mean[$0]) > 4 * stationary.deviation[$0] }.count
+        // Far: beyond 4 deviations, plus a tenth of the repulsion's displacement allowed for theory's corrections.
+        let x = result.target.values
+        let counted = mean.indices.filter {
+            abs(mean[$0] - stationary.mean[$0]) > 4 * stationary.deviation[$0] + 0.1 * abs(stationary.mean[$0] - x[$0])
+        }.count
         #expect(far == counted && far > 0, "\(verdict)")
         #expect(abs(mean[0] - stationary.mean[0]) > 4 * stationary.deviation[0])
         let advice = try #require(train.lines.first { $0.contains("train continue steps=") })
