@@ -336,11 +336,29 @@ public enum Trainer {
     /// own stream, so N steps and then M more equal N + M steps bit for bit.
     /// The result's snapshot steps and `completedSteps` count from the start of
     /// the first training (use `TrainingResult.continued(with:)` to join them).
+    ///
+    /// With `runIndices` (and no `resume`), the training's runs are those runs
+    /// of the ensemble (`config.runs` of them, each on its own stream): a shard
+    /// of a larger training, whose runs equal the same runs trained together.
     public static func train(
-        model: any LearningModel, config: TrainingConfig, resume: Resume? = nil,
+        model: any LearningModel, config: TrainingConfig, runIndices: [Int]? = nil, resume: Resume? = nil,
         progress: ((TrainingProgress) -> Void)? = nil, cancel: CancellationFlag = CancellationFlag()
     ) throws(TrainingError) -> TrainingResult {
         try check(model: model, config: config)
+        if let runIndices, resume == nil {
+            guard runIndices.count == config.runs, runIndices.allSatisfy({ $0 >= 0 }) else {
+                throw .invalidSetting("a shard lists \(runIndices.count) run indices for runs=\(config.runs)")
+            }
+            return try train(model: model, config: config, resume: nil, streams: runIndices, progress: progress, cancel: cancel)
+        }
+        return try train(model: model, config: config, resume: resume, streams: resume?.runIndices, progress: progress, cancel: cancel)
+    }
+
+    /// The training itself; slot r of the store is run `streams[r]` (r when nil).
+    private static func train(
+        model: any LearningModel, config: TrainingConfig, resume: Resume?, streams: [Int]?,
+        progress: ((TrainingProgress) -> Void)?, cancel: CancellationFlag
+    ) throws(TrainingError) -> TrainingResult {
         if let resume {
             let size = model.weightRows * model.weightCols
             guard resume.runIndices.count == config.runs, resume.states.count == config.runs,
@@ -371,7 +389,7 @@ public enum Trainer {
                 while !cancel.isCancelled {
                     let first = counters.nextRun.add(lanes, ordering: .relaxed).oldValue
                     if first >= runs { break }
-                    trainGroup(first..<min(first + lanes, runs), worker: worker, config: config, resume: resume,
+                    trainGroup(first..<min(first + lanes, runs), worker: worker, config: config, resume: resume, streams: streams,
                                snapshotSteps: steps, store: store, counters: counters, cancel: cancel)
                 }
             }
@@ -387,15 +405,15 @@ public enum Trainer {
             }
         }
         progress?(TrainingProgress(done: counters.done.load(ordering: .relaxed), total: total, elapsed: Date().timeIntervalSince(start)))
-        return store.result(model: model, config: config, resume: resume, cancelled: cancel.isCancelled,
+        return store.result(model: model, config: config, resume: resume, streams: streams, cancelled: cancel.isCancelled,
                             seconds: Date().timeIntervalSince(start), threads: threadCount)
     }
 
     /// Trains one group of runs (one per lane of the worker) through all snapshots.
-    /// Store slot r holds run `resume.runIndices[r]` (or run r of a new training).
-    private static func trainGroup(_ runs: Range<Int>, worker: any ModelWorker, config: TrainingConfig, resume: Resume?,
+    /// Store slot r holds run `streams[r]` (or run r of a new training).
+    private static func trainGroup(_ runs: Range<Int>, worker: any ModelWorker, config: TrainingConfig, resume: Resume?, streams: [Int]?,
                                    snapshotSteps: [Int], store: RunStore, counters: Counters, cancel: CancellationFlag) {
-        worker.begin(runs: runs.map { resume?.runIndices[$0] ?? $0 }, seed: config.seed)
+        worker.begin(runs: runs.map { streams?[$0] ?? $0 }, seed: config.seed)
         let origin = resume?.step ?? 0
         if let resume {
             resume.weights.withUnsafeBufferPointer { w in
@@ -480,7 +498,7 @@ final class RunStore: @unchecked Sendable {
 
     func slot(snapshot s: Int, run r: Int) -> UnsafeMutablePointer<Double> { spectra + (s * runs + r) * n }
 
-    func result(model: any LearningModel, config: TrainingConfig, resume: Resume?, cancelled: Bool, seconds: Double, threads: Int) -> TrainingResult {
+    func result(model: any LearningModel, config: TrainingConfig, resume: Resume?, streams: [Int]?, cancelled: Bool, seconds: Double, threads: Int) -> TrainingResult {
         let allSteps = config.snapshotSteps
         let started = (0..<runs).filter { begun[$0] }
         let dropped = started.filter { !finite[$0] }
@@ -506,7 +524,7 @@ final class RunStore: @unchecked Sendable {
             ? config.steps : (snapshotCount > 0 ? allSteps[snapshotCount - 1] : 0)
         // Steps count from the start of the training a continuation continues.
         let origin = resume?.step ?? 0
-        let stream = { (r: Int) in resume?.runIndices[r] ?? r }
+        let stream = { (r: Int) in streams?[r] ?? r }
         return TrainingResult(
             model: model, kind: model.kind, modelSummary: model.summary, variable: model.variable, target: model.target,
             predictions: model.predictions(lr: config.lr, batch: config.batch, steps: origin + stepsReached),

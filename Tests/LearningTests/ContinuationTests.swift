@@ -188,3 +188,43 @@ struct StationaryLevelsTests {
         #expect(model.driftTime(from: 0.5 * x, to: 1.5 * x, level: 0) == nil)
     }
 }
+
+/// Shards of an ensemble (runs trained apart, e.g. as cluster tasks) join into
+/// the ensemble trained at once, bit for bit.
+@Suite("Shards")
+struct ShardTests {
+    @Test(arguments: 0..<ContinuationTests.cases.count)
+    func shardsOfUnequalSizeJoinToTheWhole(_ index: Int) throws {
+        let (name, model, whole) = ContinuationTests.cases[index]
+        let all = try Trainer.train(model: model, config: whole)
+        let cuts = Set([0, 1, whole.runs / 2, whole.runs]).sorted()  // shards of 1, a few and the rest
+        var shards = [TrainingResult]()
+        for (a, b) in zip(cuts, cuts.dropFirst()) where b > a {
+            var config = whole
+            config.runs = b - a
+            shards.append(try Trainer.train(model: model, config: config, runIndices: Array(a..<b)))
+        }
+        // Order of arrival does not matter; a resubmitted shard gives the same runs.
+        let joined = try TrainingResult.joining(shards.reversed())
+        #expect(joined.runIndices == all.runIndices, "\(name)")
+        #expect(joined.spectra == all.spectra, "\(name): spectra differ")
+        #expect(joined.finalWeights == all.finalWeights, "\(name): weights differ")
+        #expect(joined.finalStates == all.finalStates, "\(name): states differ")
+        var again = whole
+        again.runs = cuts[2] - cuts[1]
+        again.threads = 1
+        let resubmitted = try Trainer.train(model: model, config: again, runIndices: Array(cuts[1]..<cuts[2]))
+        #expect(resubmitted.spectra == shards[1].spectra && resubmitted.finalWeights == shards[1].finalWeights)
+        #expect(throws: ShardError.self) { try TrainingResult.joining(shards + [resubmitted]) }
+    }
+
+    @Test func shardsOfOtherTrainingsDoNotJoin() throws {
+        let model = try ReferenceDBM(n: 3)
+        let a = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 10, runs: 2, seed: 1), runIndices: [0, 1])
+        let b = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 10, runs: 2, seed: 2), runIndices: [2, 3])
+        let c = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 1, steps: 20, runs: 2, seed: 1), runIndices: [2, 3])
+        #expect(throws: ShardError.self) { try TrainingResult.joining([a, b]) }
+        #expect(throws: ShardError.self) { try TrainingResult.joining([a, c]) }
+        #expect(throws: ShardError.self) { try TrainingResult.joining([]) }
+    }
+}
