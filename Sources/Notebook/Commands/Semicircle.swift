@@ -103,7 +103,8 @@ public enum SemicircleCommand: NotebookCommand {
         out.line("  KS distance to the semicircle of that radius \(context.fmt(d)) (finite-g GOE density drawn)")
         if figure {
             out.figure("semicircle", density(values, law: law, lawLabel: "GOE \(g)×\(g) fit", title: "Levels of \(name)",
-                                             x: result.variable.rawValue, target: result.target.values[block[0]]))
+                                             x: result.variable.rawValue, target: result.target.values[block[0]],
+                                             fitted: Semicircle(center: fit.center.value, radius: fit.radius.value), fittedLabel: "semicircle, same radius"))
         }
     }
 
@@ -176,7 +177,7 @@ public enum SemicircleCommand: NotebookCommand {
 
     /// Histogram of `values` with a density curve (and a fitted one) over it.
     static func density(_ values: [Double], law: any ContinuousLaw, lawLabel: String, title: String, x: String, target: Double,
-                        range: ClosedRange<Double>? = nil, fitted: (any ContinuousLaw)? = nil) -> Figure {
+                        range: ClosedRange<Double>? = nil, fitted: (any ContinuousLaw)? = nil, fittedLabel: String = "fit") -> Figure {
         let lo = values.min() ?? 0, hi = values.max() ?? 1
         let pad = max(0.1 * (hi - lo), 1e-9 * max(1, abs(lo)))
         let span = range ?? (lo - pad)...(hi + pad)
@@ -185,7 +186,7 @@ public enum SemicircleCommand: NotebookCommand {
             Analysis.histogramBars(h, label: "\(values.count) levels"),
             .line(Line(function: law.pdf, over: span, label: lawLabel)),
         ]
-        if let fitted { layers.append(.line(Line(function: fitted.pdf, over: span, label: "fit", style: .dashed))) }
+        if let fitted { layers.append(.line(Line(function: fitted.pdf, over: span, label: fittedLabel, style: .dashed))) }
         layers.append(.rule(Rule(.vertical, at: target, label: range == nil ? "target" : "centre")))
         return Figure(title: title, x: Axis(x), y: Axis("density"), layers: layers)
     }
