@@ -76,7 +76,7 @@ public struct GaussianRBM: LearningModel {
         return k
     }
 
-    /// Leading-order theory at small α/|B| (science.md): σ_x² ≈ 2(α/|B|)x*, and
+    /// Leading-order theory at small α/|B| (docs/theory.md): σ_x² ≈ 2(α/|B|)x*, and
     /// for a degenerate pair ⟨S⟩ = √π σ ≈ √(2π)·√((α/|B|)x*); relaxation rate
     /// 2x*/κ² per unit t = α·step. Good to ≈ 15 %: the measured slope falls and
     /// the pair means shift away from x* as α/|B| grows.

@@ -98,7 +98,7 @@ public protocol LearningModel: Sendable {
     var variable: SpectrumVariable { get }
     var target: TargetSpectrum { get }
 
-    /// Theory of science.md for these training settings (leading order where stated).
+    /// Theory of docs/theory.md for these training settings (leading order where stated).
     func predictions(lr: Double, batch: Int, steps: Int) -> [Prediction]
 
     /// Rejects settings the model cannot train (e.g. an unstable learning rate).

@@ -75,7 +75,7 @@ public struct TeacherStudent: LearningModel {
     public var target: TargetSpectrum { TargetSpectrum(values: teacher.map(abs)) }
 
     /// Second-moment recursion of δW = W_s − W_t with fresh data each step
-    /// (science.md): with A = ε²,
+    /// (docs/theory.md): with A = ε²,
     ///   D₁ = 2α − α²(1 + 1/|B|),  Dₙ = 2α − α²(1 + (n+1)/|B|),
     ///   T = α²(n+1)(A/|B|)/Dₙ,  σ² = α²(2A/|B| + T/|B|)/D₁,  v_o = σ²/2.
     /// The recursion does not involve W_t, so σ holds for any teacher; ⟨S⟩ = √π σ
@@ -98,7 +98,7 @@ public struct TeacherStudent: LearningModel {
     public func predictions(lr: Double, batch: Int, steps: Int) -> [Prediction] {
         let th = theory(lr: lr, batch: batch)
         var p = [
-            Prediction("sigma", th.sigma, "σ = √var(δW_ii), second-moment recursion, fresh data (science.md)"),
+            Prediction("sigma", th.sigma, "σ = √var(δW_ii), second-moment recursion, fresh data (docs/theory.md)"),
             Prediction("sigma_simple", th.simpleSigma, "σ ≈ √((αA/|B|)·2/(2−α)), the (n+1)/|B| → 0 limit"),
             Prediction("v_offdiag", th.offDiagonalVariance, "v_o = σ²/2, off-diagonal variance of the symmetric part"),
             Prediction("scale", (lr * noise * noise / Double(batch)).squareRoot(), "√(αA/|B|), the collapse variable"),

@@ -5,7 +5,7 @@ import Linalg
 import RMT
 import Testing
 
-/// The models against the theory of science.md. Tolerances are 4 standard
+/// The models against the theory of docs/theory.md. Tolerances are 4 standard
 /// errors of the measured quantity (plus the stated accuracy of a leading-order
 /// formula where there is one); a wrong factor √2 fails every one of them.
 @Suite("Physics")
@@ -33,7 +33,7 @@ struct PhysicsTests {
     }
 
     /// With the paper's shared data ⟨S⟩ deviates from the fresh-data value by a
-    /// few per cent only (science.md); reported, not corrected.
+    /// few per cent only (docs/theory.md); reported, not corrected.
     @Test func teacherStudentWithSharedDataIsWithinAFewPerCent() throws {
         let model = try TeacherStudent(n: 2, noise: 0.1, sharedData: true)
         let r = try Trainer.train(model: model, config: TrainingConfig(lr: 0.1, batch: 16, steps: 5000, runs: 3000, seed: 1, every: 5000))

@@ -51,7 +51,7 @@ struct LawTests {
                 #expect(abs(law.cdf(r.s) - r.cdf) < 1e-6, "β=\(beta) F(\(r.s))")
             }
         }
-        // Published values (science.md): p(1) GOE 0.70182, GUE 0.90290; GOE Var(s) 0.28553.
+        // Published values (docs/theory.md, Bornemann): p(1) GOE 0.70182, GUE 0.90290; GOE Var(s) 0.28553.
         #expect(abs(GaudinSpacing(beta: 1).pdf(1) - 0.70182) < 1e-5)
         #expect(abs(GaudinSpacing(beta: 2).pdf(1) - 0.90290) < 1e-5)
         let goe = GaudinSpacing(beta: 1)

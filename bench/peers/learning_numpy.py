@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""numpy peer of bench/LearningBench: the same algorithms (science.md), vectorised
+"""numpy peer of bench/LearningBench: the same algorithms (docs/theory.md), vectorised
 over the runs of an ensemble the way a competent numpy user would write them:
 batched matmul with preallocated outputs, normals drawn in bulk with out=.
 
