@@ -119,7 +119,8 @@ public struct CommandSpec: Sendable {
         for (key, text) in raw.arguments {
             let key = key.lowercased()
             guard let spec = valid.first(where: { $0.name == key }) else {
-                let names = valid.map(\.name)
+                var seen = Set<String>()
+                let names = valid.map(\.name).filter { seen.insert($0).inserted }
                 let suggestion = closest(key, among: names).map { "did you mean \($0)=?" }
                     ?? "\(name)\(first.map { " " + $0 } ?? "") takes " + (names.isEmpty ? "no parameters" : names.joined(separator: ", "))
                 throw NotebookError("\(name)\(first.map { " " + $0 } ?? "") has no parameter '\(key)'", suggestion: suggestion)

@@ -33,7 +33,11 @@ public enum MarchenkoPasturCommand: NotebookCommand {
         var out = CommandOutput()
         out.line("x/N at step 0 for \(result.runCount) runs (\(x.count) levels), N = \(Int(rows)), q = \(context.fmt(law.ratio)), entry variance \(context.fmt(v0 * v0))")
         out.line("support [\(context.fmt(law.lowerEdge)), \(context.fmt(law.upperEdge))]   mean \(context.fmt(Statistics.mean(x))) (MP \(context.fmt(v0 * v0)))   KS D = \(context.fmt(d)) (p \(context.fmt(p)))")
-        out.line("(finite N: the levels spill slightly past the edges; KS p is asymptotic, levels of one run are correlated)")
+        if rows < 10 {
+            out.line("caution: Marchenko–Pastur is the law of large matrices; with N = \(Int(rows)) the comparison is only qualitative (a large KS distance is expected, not a defect)")
+        } else {
+            out.line("(finite N: the levels spill slightly past the edges; KS p is asymptotic, levels of one run are correlated)")
+        }
         out.record(ResultRecord(command: "mp", quantity: "KS distance to Marchenko–Pastur", value: d, error: nil, sampleSize: x.count, method: "KS distance", prediction: 0))
         let hi = max(x.max()!, law.upperEdge) * 1.05
         let h = Histogram(freedmanDiaconis: x, range: 0...hi)

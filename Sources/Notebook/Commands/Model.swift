@@ -31,6 +31,10 @@ public enum ModelCommand: NotebookCommand {
         examples: ["model rbm n=100", "model ts n=2 noise=0.1", "model dbm n=200"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        guard args.word("kind") != nil else {
+            throw NotebookError("model needs a kind: ts (teacher–student), rbm (Gaussian RBM) or dbm (reference Dyson Brownian motion)",
+                                suggestion: "e.g. model rbm n=10, model ts n=2, model dbm n=50 (help model lists every parameter)")
+        }
         let model: any LearningModel
         do {
             switch args.word("kind") {

@@ -23,6 +23,7 @@ public enum RatioCommand: NotebookCommand {
         let shown = Format.measured(mean.value, mean.error, digits: context.digits,
                                     unavailable: "a ratio is not finite: a level of some run is not a finite number")
         out.line("⟨r̃⟩ = \(shown)   GOE \(context.fmt(SpacingRatioReference.goe))   surmise 4−2√3 = \(context.fmt(SpacingRatioLaw(beta: 1).mean))   Poisson \(context.fmt(SpacingRatioReference.poisson))")
+        out.lines += pairCaveat(result)
         out.record(ResultRecord(command: "ratio", quantity: "⟨r̃⟩", estimate: mean, prediction: SpacingRatioReference.goe))
         let h = Histogram(r, bins: 20, range: 0...1, method: "20 equal bins on [0, 1]")
         out.figure("ratio", Figure(
@@ -33,5 +34,21 @@ public enum RatioCommand: NotebookCommand {
                 .line(Line(function: SpacingRatioLaw(beta: 0).pdf, over: 0...1, label: "Poisson", style: .dashed)),
             ]))
         return out
+    }
+
+    /// Targets in degenerate pairs make neighbouring gaps alternate between
+    /// within-pair and between-pair ones: where the pairs are isolated, ⟨r̃⟩
+    /// is neither GOE's nor Poisson's, and `spacing` is the analysis to use;
+    /// where they overlap, the levels form one spectrum and ⟨r̃⟩ is meaningful.
+    static func pairCaveat(_ result: TrainingResult) -> [String] {
+        let pairs = result.target.blocks.filter { $0.count == 2 }
+        guard !pairs.isEmpty else { return [] }
+        let isolated = pairs.filter { pair in
+            Analysis.prediction(result, "S_mean\(pair)").map { Analysis.isIsolated(pair, targets: result.target.values, predictedSpacing: $0) } ?? true
+        }.count
+        if 2 * isolated >= pairs.count {
+            return ["caution: the targets come in degenerate pairs (\(isolated) of \(pairs.count) isolated), so neighbouring gaps alternate between a pair's spacing and the gap to the next pair: ⟨r̃⟩ is then neither the GOE's nor Poisson's; the pairs are compared with the surmise by spacing"]
+        }
+        return ["(\(pairs.count - isolated) of the \(pairs.count) degenerate pairs overlap their neighbours, so the levels form one spectrum and its ratios are comparable with the GOE)"]
     }
 }
