@@ -15,10 +15,57 @@ public struct SVGRenderer: Sendable {
 
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 
+    /// Where the legend box (width, height in pixels) goes, and the y range
+    /// that keeps every bar, line vertex, point and error bar under the
+    /// box's x-span below it: the corner (right first, then left) needing the
+    /// smaller extension of the range's top wins.
+    static func legendPlacement(_ figure: Figure, x xr: ClosedRange<Double>, y yr: ClosedRange<Double>, left: Double,
+                                plotWidth pw: Double, plotHeight ph: Double, box: (Double, Double)) -> (Double, ClosedRange<Double>) {
+        func px(_ x: Double) -> Double { left + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * pw }
+        // Highest data value whose x extent meets [a, b] (pixels, with a margin).
+        func highest(_ a: Double, _ b: Double) -> Double {
+            var top = -Double.infinity
+            func meets(_ x0: Double, _ x1: Double) -> Bool { max(px(min(x0, x1)), a - 6) <= min(px(max(x0, x1)), b + 6) }
+            for layer in figure.layers {
+                switch layer {
+                case .bars(let bars):
+                    for (i, h) in bars.heights.enumerated() where h.isFinite && meets(bars.edges[i], bars.edges[i + 1]) { top = max(top, h) }
+                case .line(let l):
+                    for (x, y) in zip(l.xs, l.ys) where x.isFinite && y.isFinite && meets(x, x) { top = max(top, y) }
+                case .points(let p):
+                    for (i, (x, y)) in zip(p.xs, p.ys).enumerated() where x.isFinite && y.isFinite && meets(x, x) {
+                        top = max(top, y + (p.yErrors?[i] ?? 0))
+                    }
+                case .rule(let r):
+                    if r.orientation == .horizontal { top = max(top, r.value) }
+                }
+            }
+            return top
+        }
+        // The legend takes this fraction of the plot's height from the top (with a margin).
+        let f = min(0.8, (box.1 + 16) / ph)
+        func extendedTop(_ bx: Double) -> Double {
+            let maxY = highest(bx, bx + box.0)
+            guard maxY.isFinite else { return yr.upperBound }
+            // Need (top − maxY) ≥ f·(top − bottom), i.e. top ≥ (maxY − f·bottom)/(1 − f).
+            return max(yr.upperBound, (maxY - f * yr.lowerBound) / (1 - f))
+        }
+        let rightX = left + pw - box.0 - 8, leftX = left + 8
+        let right = extendedTop(rightX), leftTop = extendedTop(leftX)
+        return leftTop < right ? (leftX, yr.lowerBound...leftTop) : (rightX, yr.lowerBound...right)
+    }
+
     public func render(_ figure: Figure) -> String {
-        let (xr, yr) = figure.limits
         let left = 72.0, right = 20.0, top = 40.0, bottom = 56.0
         let pw = width - left - right, ph = height - top - bottom
+        let entries = figure.layers.enumerated().compactMap { i, l in l.label.map { (i, l, $0) } }
+        let longest = entries.map { $0.2.count }.max() ?? 0
+        let boxW = 36 + 7 * Double(longest), boxH = 8 + 18 * Double(entries.count)
+        let (xr, limits) = figure.limits
+        // The legend goes in the top corner that needs the least headroom, and the
+        // y range grows until no data lie under it: it never covers data.
+        let (legendX, yr) = entries.isEmpty ? (left, limits)
+            : SVGRenderer.legendPlacement(figure, x: xr, y: limits, left: left, plotWidth: pw, plotHeight: ph, box: (boxW, boxH))
         func px(_ x: Double) -> Double { left + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * pw }
         func py(_ y: Double) -> Double { top + (yr.upperBound - y) / (yr.upperBound - yr.lowerBound) * ph }
         func n(_ v: Double) -> String { String(format: "%.2f", v) }
@@ -105,26 +152,8 @@ public struct SVGRenderer: Sendable {
         s += "</g>\n"
 
         // Legend.
-        let entries = figure.layers.enumerated().compactMap { i, l in l.label.map { (i, l, $0) } }
         if !entries.isEmpty {
-            let longest = entries.map { $0.2.count }.max() ?? 0
-            let boxW = 36 + 7 * Double(longest), boxH = 8 + 18 * Double(entries.count)
-            // Top-right or top-left corner, whichever covers fewer data points.
-            var dataPoints = [(Double, Double)]()
-            for layer in figure.layers {
-                switch layer {
-                case .bars(let b): for (i, h) in b.heights.enumerated() { dataPoints.append((px(0.5 * (b.edges[i] + b.edges[i + 1])), py(h))) }
-                case .line(let l): for (x, y) in zip(l.xs, l.ys) { dataPoints.append((px(x), py(y))) }
-                case .points(let p): for (x, y) in zip(p.xs, p.ys) { dataPoints.append((px(x), py(y))) }
-                case .rule: break
-                }
-            }
-            let by = top + 8
-            func covered(_ bx: Double) -> Int {
-                dataPoints.filter { $0.0 >= bx - 4 && $0.0 <= bx + boxW + 4 && $0.1 >= by - 4 && $0.1 <= by + boxH + 4 }.count
-            }
-            let rightX = left + pw - boxW - 8, leftX = left + 8
-            let bx = covered(leftX) < covered(rightX) ? leftX : rightX
+            let by = top + 8, bx = legendX
             s += "<g class=\"legend\">\n<rect x=\"\(n(bx))\" y=\"\(n(by))\" width=\"\(n(boxW))\" height=\"\(n(boxH))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
             for (k, (li, layer, label)) in entries.enumerated() {
                 let y = by + 16 + 18 * Double(k), c = color(li)

@@ -132,3 +132,87 @@ struct SVGTests {
     }
 }
 
+
+/// The legend box never covers data: every bar top, line vertex and point
+/// under the legend's x-span lies below the box, whatever the data look like.
+@Suite("SVG legend")
+struct SVGLegendTests {
+    /// Numbers of an attribute in every element of `name` (x, y, width, … as given).
+    static func boxes(_ svg: String, element: String, after marker: String? = nil) -> [[String: Double]] {
+        var text = Substring(svg)
+        if let marker {
+            guard let r = svg.range(of: marker) else { return [] }
+            text = svg[r.upperBound...]
+            // Only that group's elements.
+            if let end = text.range(of: "</g>") { text = text[..<end.lowerBound] }
+        }
+        var out = [[String: Double]]()
+        var rest = text
+        while let r = rest.range(of: "<\(element) ") {
+            let end = rest[r.upperBound...].firstIndex(of: ">") ?? rest.endIndex
+            let tag = rest[r.upperBound..<end]
+            var attrs = [String: Double]()
+            for part in tag.split(separator: " ") {
+                let kv = part.split(separator: "=", maxSplits: 1)
+                if kv.count == 2, let v = Double(kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"/"))) { attrs[String(kv[0])] = v }
+            }
+            out.append(attrs)
+            rest = rest[end...]
+        }
+        return out
+    }
+
+    static func assertLegendClear(_ figure: Figure, sourceLocation: SourceLocation = #_sourceLocation) {
+        let svg = SVGRenderer().render(figure)
+        guard let legend = boxes(svg, element: "rect", after: "<g class=\"legend\">").first,
+              let lx = legend["x"], let ly = legend["y"], let lw = legend["width"], let lh = legend["height"] else {
+            Issue.record("no legend box", sourceLocation: sourceLocation)
+            return
+        }
+        let bottom = ly + lh
+        // Bars: rects inside the bars group (before the legend).
+        let barsPart = svg.components(separatedBy: "<g class=\"legend\">")[0]
+        for bar in boxes(barsPart, element: "rect", after: "<g class=\"bars\"") {
+            guard let x = bar["x"], let y = bar["y"], let w = bar["width"], let h = bar["height"], h > 0 else { continue }
+            if x + w > lx && x < lx + lw { #expect(y >= bottom, "a bar top at y=\(y) under the legend (bottom \(bottom))", sourceLocation: sourceLocation) }
+        }
+        // Line vertices.
+        for line in barsPart.components(separatedBy: "points=\"").dropFirst() {
+            for pair in line.prefix { $0 != "\"" }.split(separator: " ") {
+                let xy = pair.split(separator: ",").compactMap { Double($0) }
+                guard xy.count == 2 else { continue }
+                if xy[0] >= lx && xy[0] <= lx + lw { #expect(xy[1] >= bottom, "a curve at (\(xy[0]), \(xy[1])) under the legend", sourceLocation: sourceLocation) }
+            }
+        }
+    }
+
+    @Test func aHistogramFilledToTheTopLeavesRoomForTheLegend() {
+        let edges = (0...20).map { Double($0) / 20 }
+        let flat = Figure(title: "flat", x: Axis("x"), y: Axis("y"), layers: [
+            .bars(Bars(edges: edges, heights: Array(repeating: 1, count: 20), label: "measured")),
+            .line(Line(xs: edges, ys: edges.map { _ in 1 }, label: "law")),
+            .line(Line(xs: edges, ys: edges.map { 0.5 + 0.5 * $0 }, label: "another law with a long name", style: .dashed)),
+        ])
+        Self.assertLegendClear(flat)
+        for figure in SampleFigures.all.map(\.1) { Self.assertLegendClear(figure) }
+    }
+
+    /// Random data, seeded: the rule holds for shapes nobody chose.
+    @Test func randomFiguresKeepTheLegendClear() {
+        var state: UInt64 = 0x1E6E
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for _ in 0..<200 {
+            let bins = 3 + Int(next() * 30)
+            let edges = (0...bins).map { Double($0) / Double(bins) * (1 + 9 * next()) }
+            let heights = (0..<bins).map { _ in next() * 10 }
+            let curve = edges.map { _ in next() * 12 }
+            Self.assertLegendClear(Figure(title: "random", x: Axis("x"), y: Axis("y"), layers: [
+                .bars(Bars(edges: edges, heights: heights, label: "measured")),
+                .line(Line(xs: edges, ys: curve, label: "a curve")),
+            ]))
+        }
+    }
+}
