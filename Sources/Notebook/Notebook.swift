@@ -102,16 +102,32 @@ public final class Notebook {
         return results
     }
 
+    /// Words people bring from other shells, and what they mean here.
+    public static let aliases = ["exit": "quit", "ls": "show", "who": "show"]
+
+    /// `?` and `NAME?` ask for help (`help?`, `train?`), as in IPython.
+    static func helpRequest(_ text: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard t.hasSuffix("?"), !t.hasPrefix("#") else { return nil }
+        let word = t.dropLast().trimmingCharacters(in: .whitespaces)
+        if word.isEmpty || word.lowercased() == "help" { return "help" }
+        guard !word.contains(" "), word.allSatisfy({ $0.isLetter || $0 == "_" }) else { return nil }
+        return "help \(word)"
+    }
+
     private func executeOne(_ text: String) -> Execution {
         let line: ParsedLine
-        do { line = try Lexer.parse(text) } catch { return .failure(error) }
+        do { line = try Lexer.parse(Self.helpRequest(text) ?? text) } catch { return .failure(error) }
         switch line {
         case .empty:
             return .nothing
         case .prose(let p):
             record(.prose(p))
             return .prose(p)
-        case .command(let raw):
+        case .command(let typed):
+            let raw = Self.aliases[typed.name.lowercased()].map {
+                RawCommand(name: $0, positional: typed.positional, arguments: typed.arguments, comment: typed.comment)
+            } ?? typed
             guard let command = Self.command(named: raw.name) else {
                 let names = Self.commands.map { $0.spec.name }
                 let hint = closest(raw.name, among: names).map { "did you mean \($0)?" } ?? "type help for the list of commands"
