@@ -158,13 +158,19 @@ public final class Notebook {
                     throw error
                 }
                 position += 1
-                context.workspace.records += output.records
                 if !output.recordedParameters.isEmpty || output.recordedPositional != nil {
                     var arguments = raw.arguments.filter { output.recordedParameters[$0.key.lowercased()] == nil }
                     for (k, v) in output.recordedParameters.sorted(by: { $0.key < $1.key }) { arguments.append((k, v)) }
                     recorded = Self.canonical(RawCommand(name: raw.name, positional: output.recordedPositional ?? raw.positional,
                                                          arguments: arguments, comment: nil))
                     if usesSeed && args.integer("seed") == nil { recorded += " seed=\(seed)" }
+                }
+                let analysed = Self.provenance(args, spec: spec, workspace: saved)
+                context.workspace.records += output.records.map { r in
+                    var r = r
+                    r.line = recorded
+                    r.analysed = analysed
+                    return r
                 }
                 if output.journaled ?? !["help", "save", "quit", "load", "show"].contains(spec.name) {
                     let figures = output.figures.enumerated().map { i, f in
@@ -187,6 +193,19 @@ public final class Notebook {
                 FileHandle.standardError.write(Data("warning: \(error.message)\n".utf8))
             }
         }
+    }
+
+    /// What an analysis looked at, for its exported records: the result (its
+    /// model, settings, runs and seed, and its name) and which snapshots.
+    static func provenance(_ args: Arguments, spec: CommandSpec, workspace: Workspace) -> String? {
+        let takesResult = spec.parameters.contains { $0.name == "of" } && spec.name != "train"
+        guard takesResult else { return workspace.model.map { "model \($0.summary)" } }
+        let name = args.word("of")
+        guard let r = name.flatMap({ workspace.named[$0] }) ?? (name == nil ? workspace.last : nil) else { return nil }
+        var text = "\(r.modelSummary); lr=\(Format.plain(r.config.lr)) batch=\(r.config.batch) steps=\(r.completedSteps) runs=\(r.runCount) seed=\(r.config.seed)"
+        if let label = name ?? workspace.lastName { text += "; result \(label)" }
+        text += args.integer("from").map { "; snapshots from step \($0)" } ?? "; final spectra"
+        return text
     }
 
     /// The command as written, normalised: name, positional words, key=value pairs.

@@ -11,6 +11,14 @@ public struct ResultRecord: Codable, Sendable, Equatable {
     public let sampleSize: Int
     public let method: String
     public let prediction: Double?
+    /// For a p-value: true when it is only an upper bound (no bootstrap replica
+    /// came as far from the law as the data), so the true p is smaller.
+    public var isUpperBound: Bool?
+    /// Provenance, filled in by the notebook: the command line as recorded
+    /// (seed included), and the result it analysed (model, settings, runs,
+    /// seed, which snapshots), so that two analyses of one quantity differ.
+    public var line: String?
+    public var analysed: String?
 
     public init(command: String, quantity: String, value: Double, error: Double?, sampleSize: Int, method: String, prediction: Double? = nil) {
         self.command = command
@@ -20,6 +28,12 @@ public struct ResultRecord: Codable, Sendable, Equatable {
         self.sampleSize = sampleSize
         self.method = method
         self.prediction = prediction
+    }
+
+    /// A Kolmogorov–Smirnov p-value, marked when it is a bound.
+    public init(command: String, quantity: String, ks: KolmogorovSmirnov.Result) {
+        self.init(command: command, quantity: quantity, value: ks.pValue, error: nil, sampleSize: ks.sampleSize, method: ks.method)
+        isUpperBound = ks.isUpperBound
     }
 
     public init(command: String, quantity: String, estimate: Estimate, prediction: Double? = nil) {

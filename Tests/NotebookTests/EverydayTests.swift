@@ -46,3 +46,28 @@ struct EverydayTests {
         #expect(Set(listed).count == listed.count, "\(unknown?.suggestion ?? "")")
     }
 }
+
+@Suite("Result provenance")
+struct ProvenanceTests {
+    /// Every record says which command made it and what it analysed, so two
+    /// analyses of one quantity can be told apart; KS p-values say when they are bounds.
+    @Test func recordsCarryTheirCommandAndTheResultTheyAnalysed() throws {
+        let nb = Notebook(front: Notebook.frontMatter(seed: 2))
+        nb.run("model dbm n=10")
+        nb.run("train steps=100 runs=30 as=a")
+        nb.run("train steps=60 runs=20")
+        nb.run("spacing replicas=20 of=a")
+        nb.run("spacing replicas=20 from=30")
+        let variances = nb.workspace.records.filter { $0.quantity == "Var(s)" }
+        #expect(variances.count == 2)
+        #expect(variances[0].line?.hasPrefix("spacing replicas=20 of=a seed=") == true)
+        #expect(variances[0].analysed?.contains("steps=100 runs=30") == true && variances[0].analysed?.contains("result a") == true)
+        #expect(variances[1].analysed?.contains("steps=60 runs=20") == true && variances[1].analysed?.contains("from step 30") == true)
+        #expect(variances[0].line != variances[1].line && variances[0].analysed != variances[1].analysed)
+        let p = try #require(nb.workspace.records.first { $0.quantity == "KS p vs surmise" })
+        #expect(p.isUpperBound != nil)
+        let data = try JSONEncoder().encode(p)
+        let json = String(decoding: data, as: UTF8.self)
+        #expect(json.contains("\"analysed\"") && json.contains("\"line\"") && json.contains("\"isUpperBound\""))
+    }
+}

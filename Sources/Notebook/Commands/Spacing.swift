@@ -89,7 +89,7 @@ public enum SpacingCommand: NotebookCommand {
         out.line("Var(s) = \(context.fmt(variance.value, variance.error))   GOE (exact) \(context.fmt(exact.moment(2) - 1))   surmise \(context.fmt(surmise.variance))   Poisson 1")
         out.line("KS vs surmise \(Analysis.ksText(ks, context))   vs exact GOE \(Analysis.ksText(ksExact, context))")
         out.record(ResultRecord(command: "spacing", quantity: "Var(s)", estimate: variance, prediction: exact.moment(2) - 1))
-        out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise", value: ks.pValue, error: nil, sampleSize: s.count, method: ks.method))
+        out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise", ks: ks))
         out.figure("deviation", deviationFigure(s, inflation: correlation.map { Double(s.count) / Double($0.effective) } ?? 1))
         return s
     }
@@ -171,7 +171,7 @@ public enum SpacingCommand: NotebookCommand {
             out.record(ResultRecord(command: "spacing", quantity: "⟨S⟩/predicted, pooled pairs", value: poolMean, error: nil,
                                     sampleSize: pooled.count, method: "mean of S/predicted ⟨S⟩ over all pairs"))
         }
-        out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise, pooled blocks", value: ks.pValue, error: nil, sampleSize: pooled.count, method: ks.method))
+        out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise, pooled blocks", ks: ks))
         let pairs = zip(blocks, scaled).filter { $0.0.block.count == 2 && $0.0.predicted != nil }
         if pairs.count >= 5 && pairs.count == blocks.count {
             let isolated = isolatedPairs(pairs.map { b, s in PairSummary(block: b.block, target: b.target, meanRatio: meanRatio(b, s, enough: enough, poolMean: poolMean),
@@ -219,7 +219,7 @@ public enum SpacingCommand: NotebookCommand {
             out.record(ResultRecord(command: "spacing", quantity: "τ_int \(name)", estimate: correlation.tau))
         }
         out.record(ResultRecord(command: "spacing", quantity: "⟨S⟩ \(name)", estimate: mean, prediction: b.predicted))
-        out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise \(name)", value: ks.pValue, error: nil, sampleSize: b.spacings.count, method: ks.method))
+        out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise \(name)", ks: ks))
     }
 
     /// One degenerate pair's spacing statistics, for the many-pair summary.
@@ -251,7 +251,7 @@ public enum SpacingCommand: NotebookCommand {
             line += "; their ⟨S⟩/predicted = \(context.fmt(Statistics.mean(ratios))) (spread \(context.fmt(Statistics.variance(ratios).squareRoot())))"
             out.line(line)
             out.line("  pooled s of the isolated pairs: \(s.count) spacings, Var(s) = \(context.fmt(Statistics.variance(s)))   surmise \(context.fmt(WignerSurmise(beta: 1).variance))   KS vs surmise \(Analysis.ksText(ks, context))")
-            out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise, isolated pairs", value: ks.pValue, error: nil, sampleSize: s.count, method: ks.method))
+            out.record(ResultRecord(command: "spacing", quantity: "KS p vs surmise, isolated pairs", ks: ks))
         } else {
             out.line(line + (isolated.isEmpty ? " (a smaller α/|B| separates more)" : " (too few spacings to test them on their own)"))
         }
