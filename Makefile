@@ -6,6 +6,7 @@
 #   make bench          both benchmarks below (needs python3 + numpy)
 #   make bench-linalg   Linalg against numpy, side by side
 #   make bench-learning the trainer against a vectorised numpy implementation
+#   make bench-notes    replay every note in sessions/, time now beside time recorded
 
 SWIFT      ?= swift
 DEB_PKGS   := libopenblas-dev libreadline-dev
@@ -14,7 +15,7 @@ TEST_PKGS  := $(DEB_PKGS) tmux
 # Tests run optimised: the physics checks train real ensembles.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: run test deps build bench bench-linalg bench-learning clean
+.PHONY: run test deps build bench bench-linalg bench-learning bench-notes clean
 
 deps:
 	@./scripts/install-deps $(DEB_PKGS)
@@ -36,6 +37,9 @@ bench-linalg: deps
 bench-learning: deps
 	$(SWIFT) build -c release --product LearningBench
 	python3 bench/run-learning.py
+
+bench-notes: build
+	./scripts/bench-notes
 
 bench: bench-linalg bench-learning
 
