@@ -8,7 +8,7 @@
 #   make bench-learning the trainer against a vectorised numpy implementation
 
 SWIFT      ?= swift
-DEB_PKGS   := libopenblas-dev libreadline-dev
+DEB_PKGS   := libopenblas-dev libreadline-dev zlib1g-dev
 # The tests also drive the real REPL in a terminal multiplexer.
 TEST_PKGS  := $(DEB_PKGS) tmux
 # Tests run optimised: the physics checks train real ensembles.
