@@ -140,7 +140,7 @@ struct HostileFileTests {
     /// reads or gives an error; none traps.
     @Test func truncatedAndFlippedFixturesNeverTrap() throws {
         var rng = SystemRandomNumberGenerator()
-        let names = ["f2-c.npy", "f4-f.npy", "f8-v3.npy", "f4-3d-fortran.npy", "stored.npz", "deflated.npz", "mixed.safetensors", "bf16.safetensors"]
+        let names = ["f2-c.npy", "f4-f.npy", "f8-v3.npy", "f4-3d-fortran.npy", "stored.npz", "deflated.npz", "zip64.npz", "mixed.safetensors", "bf16.safetensors"]
         var errors = 0, reads = 0
         for name in names {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.path(name))))

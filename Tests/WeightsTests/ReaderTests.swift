@@ -39,7 +39,7 @@ struct ReaderTests {
         #expect(m.rows == 2 && m.cols == 12 && m.elements == Fixtures.expected["f4-3d-fortran.npy"]?.values)
     }
 
-    @Test(arguments: ["stored.npz", "deflated.npz"])
+    @Test(arguments: ["stored.npz", "deflated.npz", "zip64.npz"])
     func npzStoredAndDeflated(file: String) throws {
         let w = try WeightFile.open(Fixtures.path(file), name: file)
         #expect(w.format == .npz)

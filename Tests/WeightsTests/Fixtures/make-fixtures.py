@@ -70,6 +70,14 @@ members = {
 }
 np.savez("stored.npz", **members)
 np.savez_compressed("deflated.npz", **members)
+# Sizes and offsets past 4 GB get Zip64 records in the central directory and a
+# Zip64 end record; a tiny limit makes zipfile write them for a small archive.
+import zipfile
+
+limit = zipfile.ZIP64_LIMIT
+zipfile.ZIP64_LIMIT = 64
+np.savez_compressed("zip64.npz", **members)
+zipfile.ZIP64_LIMIT = limit
 for k, v in members.items():
     if v.dtype.kind == "f":
         expect(f"npz/{k}", v)
