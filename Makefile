@@ -9,7 +9,7 @@
 #   make bench-notes    replay every note in sessions/, time now beside time recorded
 
 SWIFT      ?= swift
-DEB_PKGS   := libopenblas-dev libreadline-dev
+DEB_PKGS   := libopenblas-dev libreadline-dev zlib1g-dev
 # The tests also drive the real REPL in a terminal multiplexer.
 TEST_PKGS  := $(DEB_PKGS) tmux
 # Tests run optimised: the physics checks train real ensembles.

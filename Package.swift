@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "RMT", targets: ["RMT"]),
         .library(name: "Plot", targets: ["Plot"]),
         .library(name: "Learning", targets: ["Learning"]),
+        .library(name: "Weights", targets: ["Weights"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,10 +51,14 @@ let package = Package(
         .target(name: "RMT", dependencies: ["Linalg"], swiftSettings: hostTuning),
         // Models, the SGD ensemble trainer, snapshots and trajectory sampling.
         .target(name: "Learning", dependencies: ["Linalg", "RMT"], swiftSettings: hostTuning),
+        // zlib, for the deflated entries of .npz archives, from zlib1g-dev.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Weight files (.npy, .npz, .safetensors): memory-mapped readers, one tensor at a time.
+        .target(name: "Weights", dependencies: ["Linalg", "CZlib"], swiftSettings: hostTuning),
         // GNU readline for the REPL, from libreadline-dev.
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         // The language, commands, workspace, lab notes and replay (no terminal).
-        .target(name: "Notebook", dependencies: ["Learning", "RMT", "Plot", "Linalg"]),
+        .target(name: "Notebook", dependencies: ["Learning", "RMT", "Plot", "Linalg", "Weights"]),
         // One figure model, rendered as text and as SVG; knows nothing of physics.
         .target(name: "Plot"),
         // The command-line tool.
@@ -70,6 +75,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "RMT"], exclude: ["Fixtures"]),
         .testTarget(name: "RMTTests", dependencies: ["RMT", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "RMT", "Linalg"]),
+        .testTarget(name: "WeightsTests", dependencies: ["Weights", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Learning"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Snapshots"]),
     ]

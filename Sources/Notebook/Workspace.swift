@@ -11,6 +11,9 @@ public struct Workspace {
     public var named: [String: TrainingResult] = [:]
     /// Scans so far (each `scan` adds one series to the collapse figure).
     public var scans: [ScanSeries] = []
+    /// Weight files read by `weights`, by name (as=NAME or the file's stem), and the last.
+    public var weightSets: [String: LoadedWeights] = [:]
+    public var lastWeights: String?
     /// Every analysis result so far, for `export results`.
     public var records: [ResultRecord] = []
     public var sessionSeed: UInt64

@@ -35,6 +35,10 @@ struct CommandLineFuzzer {
     static let skipped: Set<String> = ["quit"]  // ends the session: tested on its own elsewhere
     static let words = ["a", "b", "small", "x"]
     static let files = ["out.csv", "w.npy", "r.json", "note.md", "other.md", "no/such/dir/x.csv", "x.txt", "."]
+    /// A weight file in the sessions' folder (its one layer is named x, a word
+    /// the fuzzer draws), so that `weights` and `layer` have one to read; not
+    /// among `files`, so that no export overwrites it.
+    static let weightFile = "x.npy"
     static let malformed = ["", "abc", "-1", "1.5", "1e999", "nan", "0x10", "1,,2", "=", "2e-400"]
 
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
@@ -53,6 +57,7 @@ struct CommandLineFuzzer {
         gentle = chance(0.8)
         if chance(0.9) { lines.append(line(for: ModelCommand.spec)) }
         if chance(0.85) { lines.append(line(for: TrainCommand.spec)) }
+        if chance(0.6) { lines.append("weights \(Self.weightFile)") }
         gentle = false
         for _ in 0..<Int.random(in: 1...5, using: &rng) {
             let specs = Notebook.commands.map { $0.spec }.filter { !Self.skipped.contains($0.name) }
@@ -197,6 +202,10 @@ struct CommandFuzzTests {
         let dir = NSTemporaryDirectory() + "dyson-fuzz-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A 30 × 20 layer of independent uniform entries in [−½, ½).
+        var draw = FuzzRandom(seed: 12)
+        let layer = (0..<600).map { _ in Double.random(in: -0.5..<0.5, using: &draw) }
+        try NumpyArray.encode(layer, shape: [30, 20]).write(to: URL(fileURLWithPath: dir + "/" + CommandLineFuzzer.weightFile))
         var answered = [String: Int](), refused = [String: Int]()
         for number in Self.first..<(Self.first + Self.cases) {
             var fuzzer = CommandLineFuzzer(rng: FuzzRandom(seed: UInt64(number)))
