@@ -3,21 +3,28 @@ import Foundation
 import Learning
 
 /// `export spectra FILE.csv | weights FILE.npy | results FILE.json`
+///
+/// The file is written through `FileSystem.write`: a regular file is replaced
+/// atomically, a FIFO or device is written through, `-` is standard output.
+/// The live note is never overwritten, another dyson note only with force=yes.
 public enum ExportCommand: NotebookCommand {
     public static let spec = CommandSpec(
-        name: "export", summary: "write spectra (CSV), final weights (numpy .npy) or all analysis results (JSON)",
+        name: "export", summary: "write spectra (CSV), final weights (numpy .npy) or all analysis results (JSON); FILE - is standard output",
         positional: [
             ParameterSpec("what", .choice(["spectra", "weights", "results"]), help: "what to write"),
-            ParameterSpec("file", .text, help: "the file to write"),
+            ParameterSpec("file", .text, help: "the file to write (- for standard output, a FIFO is written through)"),
         ],
-        parameters: [Analysis.parameters[0]],
-        examples: ["export spectra out.csv", "export weights w.npy", "export results results.json"])
+        parameters: [Analysis.parameters[0], forceParameter],
+        examples: ["export spectra out.csv", "export weights w.npy", "export results results.json", "export spectra -"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let name = args.word("file") else {
             throw NotebookError("export needs a file name", suggestion: "export \(args.word("what") ?? "spectra") FILE")
         }
-        let path = try context.resolve(name)
+        let target = try context.resolve(name, for: "export")
+        if let refusal = context.frame.sandbox.refusal(toOverwrite: target, for: "export", force: args.word("force") == "yes") {
+            throw refusal
+        }
         let data: Data
         var out = CommandOutput()
         switch args.word("what") {
@@ -40,18 +47,62 @@ public enum ExportCommand: NotebookCommand {
             data = NumpyArray.encode(r.finalWeights, shape: [r.runCount, r.weightRows, r.weightCols])
             out.line("wrote final weights, shape (\(r.runCount), \(r.weightRows), \(r.weightCols)), float64, to \(name)")
         default:
+            let records = context.workspace.records.map(ExportedRecord.init)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            guard let json = try? encoder.encode(context.workspace.records) else { throw NotebookError("cannot encode the results") }
+            guard let json = try? encoder.encode(records) else { throw NotebookError("export: cannot encode the results") }
             data = json
-            out.line("wrote \(context.workspace.records.count) analysis results to \(name)")
+            let missing = records.filter { $0.reason != nil }.count
+            out.line("wrote \(records.count) analysis results to \(name)" + (missing > 0 ? " (\(missing) not finite, written as null with the reason)" : ""))
         }
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw NotebookError("cannot write \(path): \(error.localizedDescription)", suggestion: "check that the folder exists and is writable")
-        }
+        try FileSystem.write(data, to: target, for: "export", cancel: context.cancel)
         return out
+    }
+}
+
+/// A result as exported to JSON: JSON has no NaN or infinity, so a value that
+/// is not finite is written as null and `reason` says which it was (one NaN
+/// must not block every later export).
+struct ExportedRecord: Encodable {
+    let command: String
+    let quantity: String
+    let value: Double?
+    let error: Double?
+    let sampleSize: Int
+    let method: String
+    let prediction: Double?
+    let reason: String?
+
+    init(_ r: ResultRecord) {
+        command = r.command
+        quantity = r.quantity
+        sampleSize = r.sampleSize
+        method = r.method
+        var notFinite = [String]()
+        func finite(_ x: Double?, _ field: String) -> Double? {
+            guard let x else { return nil }
+            if x.isFinite { return x }
+            notFinite.append("\(field) is \(x.isNaN ? "NaN (not a number)" : (x > 0 ? "+infinity" : "-infinity"))")
+            return nil
+        }
+        value = finite(r.value, "value")
+        error = finite(r.error, "error")
+        prediction = finite(r.prediction, "prediction")
+        reason = notFinite.isEmpty ? nil : notFinite.joined(separator: "; ") + "; written as null"
+    }
+
+    enum CodingKeys: String, CodingKey { case command, quantity, value, error, sampleSize, method, prediction, reason }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(command, forKey: .command)
+        try c.encode(quantity, forKey: .quantity)
+        try c.encode(value, forKey: .value)  // null when not finite
+        try c.encodeIfPresent(error, forKey: .error)
+        try c.encode(sampleSize, forKey: .sampleSize)
+        try c.encode(method, forKey: .method)
+        try c.encodeIfPresent(prediction, forKey: .prediction)
+        try c.encodeIfPresent(reason, forKey: .reason)
     }
 }
 
