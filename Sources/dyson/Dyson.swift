@@ -40,7 +40,7 @@ struct Session: ParsableCommand {
     @Argument(help: "A file of dyson commands to run instead of reading the terminal.")
     var file: String?
 
-    @Option(help: "Write the lab note here (default on a terminal: sessions/DATE-N.md; in batch runs: no note).")
+    @Option(help: "Write the lab note here, a new file (default on a terminal: sessions/DATE-N.md; in batch runs: no note).")
     var note: String?
 
     @Option(help: "Session seed (default: random on a terminal, 1 in batch runs).")
@@ -169,8 +169,9 @@ struct ReplayNote: ParsableCommand {
         abstract: "Re-run a lab note from an empty workspace and compare its results.",
         discussion: """
         Numbers are compared with a relative tolerance; the text around them is \
-        ignored. A replay runs nothing but dyson commands and writes only inside \
-        the note's folder.
+        ignored. A replay runs nothing but dyson commands; the note's paths may \
+        not leave its folder, and its exports and saves go to a temporary folder. \
+        Only --update writes: the note and its NOTE.assets folder.
         """)
 
     @Argument(help: "The note to replay.")

@@ -26,10 +26,13 @@ struct NoteFuzzer {
     let folder: String
     let outside: String
     var g: FuzzRandom
+    /// Whether `-` (standard output) is among the paths: a replay sends it to
+    /// its scratch folder, a load prints it (noise in the test log).
+    var standardOutput = true
 
     var paths: [String] {
-        ["x.csv", "out/x.csv", "../x.csv", "../../x.csv", outside + "/abs.csv", "sub/../y.csv", "sub/z.npy", "fuzz.md", "linked.md",
-         "sibling.md", "self.md", "loop.md", "alias.md", "-", "fifo", "data.csv", "link-out.csv", "link-in.csv", "fuzz.assets/z.svg",
+        (standardOutput ? ["-"] : []) + ["x.csv", "out/x.csv", "../x.csv", "../../x.csv", outside + "/abs.csv", "sub/../y.csv", "sub/z.npy", "fuzz.md", "linked.md",
+         "sibling.md", "self.md", "loop.md", "alias.md", "fifo", "data.csv", "link-out.csv", "link-in.csv", "fuzz.assets/z.svg",
          "linked.assets/f.svg", "/dev/null", ".", "..", "dir/", "\"a b.md\"", "nothere/x.csv", "missing.md", folder + "/sibling.md",
          folder + "/../outside/x.md", "sub", String(repeating: "x", count: 300) + ".md", "out", "out/new.md", "r.json", "w.npy",
          "note.md", "~/x.csv", "$HOME/x.csv", "\\x.csv", "./fuzz.md"]
@@ -212,5 +215,29 @@ struct FuzzNoteTests {
         }
         #expect(updated > 100)
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+    }
+
+    /// Random notes loaded into a session that works in another folder: the
+    /// loaded lines may write only inside the note's folder, never a note,
+    /// nothing in the session's folder or outside.
+    @Test func randomNotesLoadedIntoASessionStayInTheirFolder() throws {
+        let (root, folder, outside) = try arena()
+        let session = root + "/session"
+        try FileManager.default.createDirectory(atPath: session, withIntermediateDirectories: true)
+        var fuzzer = NoteFuzzer(folder: folder, outside: outside, g: FuzzRandom(seed: 5), standardOutput: false)
+        let notes = ["self.md", "sibling.md", "fuzz.md"].map { folder + "/" + $0 }
+        for k in 0..<500 {
+            let text = fuzzer.note()
+            try text.write(toFile: folder + "/fuzz.md", atomically: true, encoding: .utf8)
+            let outsideBefore = snapshot(outside), sessionBefore = snapshot(session)
+            let kept = notes.map { FileManager.default.contents(atPath: $0) }
+            let nb = Notebook(front: Notebook.frontMatter(seed: 1), baseDirectory: session)
+            _ = nb.execute("load \(folder)/fuzz.md")
+            let outsideKept = snapshot(outside) == outsideBefore, sessionKept = snapshot(session) == sessionBefore
+            let notesKept = notes.map { FileManager.default.contents(atPath: $0) } == kept
+            let fine = outsideKept && sessionKept && notesKept
+            #expect(fine, "case \(k): outside kept \(outsideKept), session's folder kept \(sessionKept), notes kept \(notesKept):\n\(text)")
+            if !fine { break }
+        }
     }
 }
