@@ -47,62 +47,50 @@ public enum ExportCommand: NotebookCommand {
             data = NumpyArray.encode(r.finalWeights, shape: [r.runCount, r.weightRows, r.weightCols])
             out.line("wrote final weights, shape (\(r.runCount), \(r.weightRows), \(r.weightCols)), float64, to \(name)")
         default:
-            let records = context.workspace.records.map(ExportedRecord.init)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            guard let json = try? encoder.encode(records) else { throw NotebookError("export: cannot encode the results") }
+            let (json, notFinite) = try ExportedResults.json(context.workspace.records)
             data = json
-            let missing = records.filter { $0.reason != nil }.count
-            out.line("wrote \(records.count) analysis results to \(name)" + (missing > 0 ? " (\(missing) not finite, written as null with the reason)" : ""))
+            out.line("wrote \(context.workspace.records.count) analysis results to \(name)"
+                     + (notFinite > 0 ? " (\(notFinite) with values that are not finite, written as null with the reason)" : ""))
         }
         try FileSystem.write(data, to: target, for: "export", cancel: context.cancel)
         return out
     }
 }
 
-/// A result as exported to JSON: JSON has no NaN or infinity, so a value that
-/// is not finite is written as null and `reason` says which it was (one NaN
-/// must not block every later export).
-struct ExportedRecord: Encodable {
-    let command: String
-    let quantity: String
-    let value: Double?
-    let error: Double?
-    let sampleSize: Int
-    let method: String
-    let prediction: Double?
-    let reason: String?
+/// Results as JSON. JSON has no NaN or infinity, so a number that is not
+/// finite is written as null and the record's `reason` says which field held
+/// what: one NaN must not block every later export. The records are encoded
+/// by their own `Codable` conformance (every field they have), with
+/// non-finite numbers first written as marker strings, then replaced.
+enum ExportedResults {
+    static let marker = "\u{1}dyson-not-finite:"
 
-    init(_ r: ResultRecord) {
-        command = r.command
-        quantity = r.quantity
-        sampleSize = r.sampleSize
-        method = r.method
-        var notFinite = [String]()
-        func finite(_ x: Double?, _ field: String) -> Double? {
-            guard let x else { return nil }
-            if x.isFinite { return x }
-            notFinite.append("\(field) is \(x.isNaN ? "NaN (not a number)" : (x > 0 ? "+infinity" : "-infinity"))")
-            return nil
+    static func json(_ records: [ResultRecord]) throws(NotebookError) -> (Data, notFinite: Int) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: marker + "+infinity", negativeInfinity: marker + "-infinity", nan: marker + "NaN (not a number)")
+        guard let raw = try? encoder.encode(records),
+              var objects = (try? JSONSerialization.jsonObject(with: raw)) as? [[String: Any]] else {
+            throw NotebookError("export: cannot encode the results")
         }
-        value = finite(r.value, "value")
-        error = finite(r.error, "error")
-        prediction = finite(r.prediction, "prediction")
-        reason = notFinite.isEmpty ? nil : notFinite.joined(separator: "; ") + "; written as null"
-    }
-
-    enum CodingKeys: String, CodingKey { case command, quantity, value, error, sampleSize, method, prediction, reason }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(command, forKey: .command)
-        try c.encode(quantity, forKey: .quantity)
-        try c.encode(value, forKey: .value)  // null when not finite
-        try c.encodeIfPresent(error, forKey: .error)
-        try c.encode(sampleSize, forKey: .sampleSize)
-        try c.encode(method, forKey: .method)
-        try c.encodeIfPresent(prediction, forKey: .prediction)
-        try c.encodeIfPresent(reason, forKey: .reason)
+        var count = 0
+        for i in objects.indices {
+            var reasons = [String]()
+            for (key, value) in objects[i] {
+                guard let text = value as? String, text.hasPrefix(marker) else { continue }
+                objects[i][key] = NSNull()
+                reasons.append("\(key) is \(text.dropFirst(marker.count))")
+            }
+            if !reasons.isEmpty {
+                objects[i]["reason"] = reasons.sorted().joined(separator: "; ") + "; written as null"
+                count += 1
+            }
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys]) else {
+            throw NotebookError("export: cannot encode the results")
+        }
+        return (data, count)
     }
 }
 
