@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// SplitMix64: a small seeded generator, so every fuzz case can be rebuilt.
-struct FuzzRandom: RandomNumberGenerator {
+struct NoteFuzzRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -25,7 +25,7 @@ struct FuzzRandom: RandomNumberGenerator {
 struct NoteFuzzer {
     let folder: String
     let outside: String
-    var g: FuzzRandom
+    var g: NoteFuzzRandom
     /// Whether `-` (standard output) is among the paths: a replay sends it to
     /// its scratch folder, a load prints it (noise in the test log).
     var standardOutput = true
@@ -169,7 +169,7 @@ struct FuzzNoteTests {
         let (root, folder, outside) = try arena()
         let cwd = FileManager.default.currentDirectoryPath
         let cwdBefore = Set((try? FileManager.default.contentsOfDirectory(atPath: cwd)) ?? [])
-        var fuzzer = NoteFuzzer(folder: folder, outside: outside, g: FuzzRandom(seed: 2407))
+        var fuzzer = NoteFuzzer(folder: folder, outside: outside, g: NoteFuzzRandom(seed: 2407))
         var replayed = 0, refused = 0, slowest = 0.0
         for k in 0..<2000 {
             let text = fuzzer.note()
@@ -197,7 +197,7 @@ struct FuzzNoteTests {
     /// refused update leaves the note as it was.
     @Test func randomNotesUpdateOnlyTheirNote() throws {
         let (root, folder, outside) = try arena()
-        var fuzzer = NoteFuzzer(folder: folder, outside: outside, g: FuzzRandom(seed: 11))
+        var fuzzer = NoteFuzzer(folder: folder, outside: outside, g: NoteFuzzRandom(seed: 11))
         var updated = 0
         for k in 0..<300 {
             let text = fuzzer.note()
@@ -224,7 +224,7 @@ struct FuzzNoteTests {
         let (root, folder, outside) = try arena()
         let session = root + "/session"
         try FileManager.default.createDirectory(atPath: session, withIntermediateDirectories: true)
-        var fuzzer = NoteFuzzer(folder: folder, outside: outside, g: FuzzRandom(seed: 5), standardOutput: false)
+        var fuzzer = NoteFuzzer(folder: folder, outside: outside, g: NoteFuzzRandom(seed: 5), standardOutput: false)
         let notes = ["self.md", "sibling.md", "fuzz.md"].map { folder + "/" + $0 }
         for k in 0..<500 {
             let text = fuzzer.note()

@@ -39,7 +39,7 @@ struct NoteInputTests {
     @Test func aFileThatIsNotANoteIsRefused() throws {
         let folder = try freshFolder("input")
         try "# Shopping\n\n- milk\n\n```python\nprint(1)\n```\n".write(toFile: folder + "/plain.md", atomically: true, encoding: .utf8)
-        var generator = FuzzRandom(seed: 12)
+        var generator = NoteFuzzRandom(seed: 12)
         let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         try Data(bytes).write(to: URL(fileURLWithPath: folder + "/random.md"))
         // Bytes that are valid UTF-8 but hold NUL: binary too.
