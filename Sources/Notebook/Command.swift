@@ -74,7 +74,8 @@ public final class CommandContext {
     /// is left, or when Ctrl-C or the line budget stopped the load (the
     /// reason is kept for `finishPendingLines`).
     public func nextPendingLine() -> String? {
-        guard !quitRequested, let next = pendingLines.last else { return nil }
+        if quitRequested { pendingLines.removeAll() }
+        guard let next = pendingLines.last else { return nil }
         if cancel.isCancelled {
             pendingStop = NotebookError("load stopped by Ctrl-C: \(pendingLines.count) lines of the loaded note were not run",
                                         suggestion: "what ran is kept; load the note again to run it whole")

@@ -76,7 +76,6 @@ public enum Replay {
                 entries.append(e)
                 onEntry?(e)
             }
-            if notebook.quitRequested { break }
         }
         if update {
             notebook.finish()

@@ -314,6 +314,26 @@ struct SandboxTests {
         #expect(results.count < 100)
     }
 
+    /// A `quit` in a note neither ends the session that loads it nor cuts a
+    /// `replay --check` short: a tampered number after it is still found.
+    @Test func aNoteCannotQuitForItsReader() throws {
+        let folder = try freshFolder("quit")
+        let path = try recordedNote(in: folder, ["model dbm n=6", "train lr=0.1 steps=10 runs=4", "ratio"])
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let line = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("⟨r̃⟩ = ") })
+        let number = try #require(line.split(separator: " ").dropFirst(2).first)
+        text = text.replacingOccurrences(of: line, with: line.replacingOccurrences(of: String(number), with: String(Double(number)! * 1.2)))
+        text = text.replacingOccurrences(of: "```dyson\nratio", with: "```dyson\nquit\n```\n\n```dyson\nratio")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let report = try Replay.run(path: path)
+        #expect(report.mismatches.map(\.line).first?.hasPrefix("ratio") == true, "\(report.entries)")
+        try handWrittenNote(["model dbm n=4", "quit", "model rbm n=4"]).write(toFile: folder + "/q.md", atomically: true, encoding: .utf8)
+        let nb = Notebook(front: Notebook.frontMatter(seed: 1), baseDirectory: folder)
+        nb.run("load q.md")
+        #expect(!nb.quitRequested)
+        #expect(nb.workspace.model?.summary.hasPrefix("rbm") == true)
+    }
+
     /// Ctrl-C during a loaded note's training stops the load as a whole: the
     /// training keeps its partial result, the lines after it do not run.
     @Test func ctrlCStopsALoadAsAWhole() throws {

@@ -172,11 +172,21 @@ extension LoadCommand {
 }
 
 /// `quit`
+///
+/// Only the user's own lines end a session: a `quit` in a note being replayed
+/// or loaded (whatever spelling reaches this command) is skipped, so a note
+/// can neither end the session that loads it nor stop `replay --check` before
+/// its later numbers are compared.
 public enum QuitCommand: NotebookCommand {
     public static let spec = CommandSpec(name: "quit", summary: "end the session (the note is already saved)")
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        var out = CommandOutput()
+        guard context.frame.chain.isEmpty else {
+            out.line("(quit skipped: a replayed or loaded note does not end the session)")
+            return out
+        }
         context.quitRequested = true
-        return CommandOutput()
+        return out
     }
 }
