@@ -65,28 +65,57 @@ public struct NoteDocument: Equatable, Sendable {
         front.markdown + "\n" + entries.map { Self.markdown($0, assets: assets) }.joined()
     }
 
-    /// Writes the note to `path` and its figures to `path` without ".md" +
-    /// ".assets/", atomically (temporary file, then rename).
-    public func write(to path: String) throws(NotebookError) {
-        let url = URL(fileURLWithPath: path)
-        let assetsName = url.deletingPathExtension().lastPathComponent + ".assets"
-        let assetsURL = url.deletingLastPathComponent().appendingPathComponent(assetsName)
-        do {
-            let figures = entries.flatMap { e -> [NoteFigure] in if case .command(_, _, let f, _) = e { return f } else { return [] } }
-            if !figures.isEmpty {
-                try FileManager.default.createDirectory(at: assetsURL, withIntermediateDirectories: true)
-                for f in figures { try f.svg.write(to: assetsURL.appendingPathComponent(f.file), atomically: true, encoding: .utf8) }
+    /// Writes the note at `target` and its figures in the folder beside it
+    /// (`NAME.assets/`), each file atomically and through `FileSystem.write`;
+    /// the figures first, so that no link in the note dangles. The assets
+    /// folder is resolved under the same `sandbox` rules as the note.
+    public func write(to target: ResolvedPath, sandbox: Sandbox, for command: String) throws(NotebookError) {
+        let assetsName = Self.assetsName(forNoteNamed: target.lastComponent)
+        let figures = entries.flatMap { e -> [NoteFigure] in if case .command(_, _, let f, _) = e { return f } else { return [] } }
+        if !figures.isEmpty {
+            let assets = try sandbox.resolve(target.folder + "/" + assetsName, for: command)
+            try FileSystem.makeFolder(assets, for: command)
+            for f in figures {
+                let file = try sandbox.resolve(file: Self.figureFileName(f.file), in: assets, for: command)
+                try FileSystem.write(Data(f.svg.utf8), to: file, for: command)
             }
-            try markdown(assets: assetsName).write(to: url, atomically: true, encoding: .utf8)
-        } catch {
-            throw NotebookError("cannot write \(path): \(error.localizedDescription)",
-                                suggestion: "check that the folder exists and is writable")
         }
+        try FileSystem.write(Data(markdown(assets: assetsName).utf8), to: target, for: command)
+    }
+
+    /// `NAME.assets` for the note `NAME.md`.
+    static func assetsName(forNoteNamed file: String) -> String {
+        (file as NSString).deletingPathExtension + ".assets"
+    }
+
+    /// A figure's file name as a single path component (figure names are
+    /// generated, but a parsed note could carry anything).
+    static func figureFileName(_ file: String) -> String {
+        let name = file.replacingOccurrences(of: "/", with: "_")
+        return name.isEmpty || name == "." || name == ".." ? "figure.svg" : name
+    }
+
+    /// Whether `text` (normalised: LF line ends) is a dyson note: front matter
+    /// with a `dyson:` line, or at least one ```dyson block.
+    public static func isNote(_ text: String) -> Bool {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        if lines.first?.trimmingCharacters(in: .whitespaces) == "---" {
+            lines = lines.dropFirst()
+            while let l = lines.first, l.trimmingCharacters(in: .whitespaces) != "---" {
+                if l.hasPrefix("dyson:") { return true }
+                lines = lines.dropFirst()
+            }
+        }
+        return lines.contains { $0.trimmingCharacters(in: .whitespaces) == "```dyson" }
     }
 
     /// Reads a note written by dyson (or by hand in the same form).
+    /// Any byte-order mark is dropped and CRLF line ends are read as LF; fence
+    /// lines may carry trailing spaces.
     public static func parse(_ text: String) throws(NotebookError) -> NoteDocument {
-        var lines = text.components(separatedBy: "\n")[...]
+        var lines = FileSystem.normalisedText(text).components(separatedBy: "\n").map { line in
+            line.hasPrefix("```") ? line.trimmingCharacters(in: .whitespaces) : line
+        }[...]
         var front = FrontMatter(version: "?", seed: 1, date: "?", cores: 0, blas: "?")
         if lines.first == "---" {
             lines = lines.dropFirst()
@@ -158,46 +187,61 @@ public struct NoteDocument: Equatable, Sendable {
 
 /// The live note: every finished command is appended to the file and flushed,
 /// so a crash or kill loses at most the command that was running.
+///
+/// The note is created new (an existing file is never truncated: continue an
+/// old note with `load` in a new one) and kept open, so appends go to the
+/// same file even if it is renamed meanwhile.
 public final class Journal {
     public let path: String
     public private(set) var document: NoteDocument
+    /// The note's canonical path and the rules its figures are written under.
+    public let target: ResolvedPath
+    let sandbox: Sandbox
     let assetsName: String
-    let assetsURL: URL
+    private let descriptor: Int32
 
     public init(path: String, front: FrontMatter) throws(NotebookError) {
         self.path = path
         document = NoteDocument(front: front)
-        let url = URL(fileURLWithPath: path)
-        assetsName = url.deletingPathExtension().lastPathComponent + ".assets"
-        assetsURL = url.deletingLastPathComponent().appendingPathComponent(assetsName)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try (front.markdown + "\n").write(to: url, atomically: true, encoding: .utf8)
-        } catch {
-            throw NotebookError("cannot create the note \(path): \(error.localizedDescription)",
+        let command = "the note"
+        sandbox = Sandbox.session(base: FileManager.default.currentDirectoryPath)
+        let folder = URL(fileURLWithPath: path.hasPrefix("/") ? path : sandbox.base + "/" + path).deletingLastPathComponent().path
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw NotebookError("cannot create the folder of the note \(path): \(error.localizedDescription)",
                                 suggestion: "start dyson in a folder where it may write, or pass --note PATH")
         }
+        let target = try sandbox.resolve(path, for: command)
+        guard target.kind == .missing else {
+            throw NotebookError("the note \(path) already exists; dyson does not overwrite it",
+                                suggestion: "pass a new file name with --note (to carry on from the old note, run load \(path) in the new session)")
+        }
+        self.target = target
+        assetsName = NoteDocument.assetsName(forNoteNamed: target.lastComponent)
+        descriptor = try FileSystem.createExclusively(target, data: Data((front.markdown + "\n").utf8), for: command)
     }
+
+    deinit { close(descriptor) }
 
     /// Appends an entry: figures first (so the link never dangles), then the text, flushed.
     public func append(_ entry: NoteEntry) throws(NotebookError) {
-        do {
-            if case .command(_, _, let figures, _) = entry, !figures.isEmpty {
-                try FileManager.default.createDirectory(at: assetsURL, withIntermediateDirectories: true)
-                for f in figures { try f.svg.write(to: assetsURL.appendingPathComponent(f.file), atomically: true, encoding: .utf8) }
-            }
-            guard let handle = FileHandle(forWritingAtPath: path) else {
-                throw NotebookError("the note \(path) has disappeared", suggestion: "save the session elsewhere with save FILE.md")
-            }
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(NoteDocument.markdown(entry, assets: assetsName).utf8))
-            try handle.synchronize()
-        } catch let e as NotebookError {
-            throw e
-        } catch {
-            throw NotebookError("cannot append to the note \(path): \(error.localizedDescription)")
+        var st = stat()
+        guard fstat(descriptor, &st) == 0, st.st_nlink > 0 else {
+            throw NotebookError("the note \(path) has disappeared", suggestion: "save the session elsewhere with save FILE.md")
         }
+        if case .command(_, _, let figures, _) = entry, !figures.isEmpty {
+            let assets = try sandbox.resolve(target.folder + "/" + assetsName, for: "the note")
+            try FileSystem.makeFolder(assets, for: "the note")
+            for f in figures {
+                let file = try sandbox.resolve(assets.path + "/" + NoteDocument.figureFileName(f.file), for: "the note")
+                try FileSystem.write(Data(f.svg.utf8), to: file, for: "the note")
+            }
+        }
+        do throws(NotebookError) {
+            try FileSystem.writeAll(descriptor, Data(NoteDocument.markdown(entry, assets: assetsName).utf8), shown: path, command: "the note")
+        } catch {
+            throw NotebookError("cannot append to the note \(path): \(error.message)")
+        }
+        fsync(descriptor)
         document.entries.append(entry)
     }
 }

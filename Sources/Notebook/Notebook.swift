@@ -94,11 +94,11 @@ public final class Notebook {
     @discardableResult
     public func execute(_ text: String) -> [Execution] {
         var results = [executeOne(text)]
-        while !context.pendingLines.isEmpty && !context.quitRequested {
-            let next = context.pendingLines.removeFirst()
+        while let next = context.nextPendingLine() {
             results.append(executeOne(next))
             if case .failure = results.last! { context.pendingLines.removeAll() }
         }
+        if let stopped = context.finishPendingLines() { results.append(.failure(stopped)) }
         return results
     }
 

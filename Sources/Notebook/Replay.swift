@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Learning
 
 /// Re-runs a note from an empty workspace with its recorded seeds and compares
 /// every command's numbers with the recorded ones.
@@ -25,17 +26,36 @@ public enum Replay {
         public var ok: Bool { mismatches.isEmpty }
     }
 
-    /// Replays the note at `path`. Nothing is written outside the note's folder;
-    /// nothing but dyson commands is run. With `update`, the note's outputs and
-    /// figures are rewritten in place (prose kept).
+    /// Replays the note at `path` from an empty workspace.
+    ///
+    /// The note is untrusted input. Its paths resolve against its own folder
+    /// and may not leave it (`Sandbox`); it may not overwrite the note itself
+    /// or any other dyson note; its own writes (exports, saves) go to a
+    /// temporary folder that is deleted afterwards, so a replay never changes
+    /// the note's folder. Only with `update` are the note and its figures
+    /// (`NAME.assets/`) rewritten, in place, prose kept. Nothing but dyson
+    /// commands is run. A file with no ```dyson block is not a note: refused.
     public static func run(path: String, relativeTolerance: Double = 2e-3, update: Bool = false,
-                           progress: ProgressReporter? = nil, onEntry: ((Entry) -> Void)? = nil) throws(NotebookError) -> Report {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw NotebookError("cannot read \(path)", suggestion: "give the path of a note written by dyson")
+                           progress: ProgressReporter? = nil, cancel: CancellationFlag = CancellationFlag(),
+                           onEntry: ((Entry) -> Void)? = nil) throws(NotebookError) -> Report {
+        let user = Sandbox.session(base: FileManager.default.currentDirectoryPath)
+        let note = try user.resolve(path, for: "replay")
+        let text = try FileSystem.readText(note, for: "replay")
+        guard NoteDocument.isNote(text) else {
+            throw NotebookError("replay: \(path) is not a dyson note (it has no ```dyson block)",
+                                suggestion: "give the path of a note written by dyson")
         }
         let recorded = try NoteDocument.parse(text)
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
-        let notebook = Notebook(front: recorded.front, progress: progress, baseDirectory: folder, confined: true)
+        let scratch = NSTemporaryDirectory() + "dyson-replay-\(UUID().uuidString)"
+        do { try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true) } catch {
+            throw NotebookError("replay: cannot create a scratch folder in \(NSTemporaryDirectory()): \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let notebook = Notebook(front: recorded.front, progress: progress, cancel: cancel, baseDirectory: note.folder, confined: true)
+        var sandbox = Sandbox.note(folder: note.folder, owner: "the replayed note \(note.lastComponent)")
+        sandbox.scratch = (from: sandbox.root!, to: Sandbox.canonicalFolder(scratch))
+        sandbox.protected[note.path] = "the note being replayed"
+        notebook.context.setSessionFrame(LoadFrame(sandbox: sandbox, chain: [note.path]))
         var entries = [Entry]()
         for entry in recorded.entries {
             switch entry {
@@ -63,7 +83,9 @@ public enum Replay {
             doc.front = recorded.front
             // Prose was replayed line by line; merge consecutive prose lines back into paragraphs.
             doc.entries = mergeProse(doc.entries)
-            try doc.write(to: path)
+            // Only the note and its own assets folder, both confined to its folder.
+            let own = Sandbox.note(folder: note.folder, owner: "replay --update")
+            try doc.write(to: try own.resolve(note.path, for: "replay --update"), sandbox: own, for: "replay --update")
         }
         return Report(path: path, entries: entries, seconds: notebook.commandSeconds)
     }

@@ -40,7 +40,7 @@ struct Session: ParsableCommand {
     @Argument(help: "A file of dyson commands to run instead of reading the terminal.")
     var file: String?
 
-    @Option(help: "Write the lab note here (default on a terminal: sessions/DATE-N.md; in batch runs: no note).")
+    @Option(help: "Write the lab note here, a new file (default on a terminal: sessions/DATE-N.md; in batch runs: no note).")
     var note: String?
 
     @Option(help: "Session seed (default: random on a terminal, 1 in batch runs).")
@@ -71,23 +71,34 @@ struct Session: ParsableCommand {
         } else {
             let notebook = Notebook(front: front, journal: journal, cancel: Signals.cancel)
             Signals.installForBatch()
-            // Lines are run as they arrive (a pipe may stay open), from FILE or stdin.
+            // Lines are run as they arrive (a pipe may stay open), from FILE or stdin,
+            // read as text with any byte-order mark dropped and CRLF line ends as LF.
             let next: () -> String?
             if let file {
-                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    Terminal.error(NotebookError("cannot read \(file)", suggestion: "give the path of a file of dyson commands"))
-                    throw ExitCode(2)
-                }
-                var lines = text.components(separatedBy: "\n")[...]
+                var lines = try Self.scriptLines(FileManager.default.contents(atPath: file), shown: file)
+                next = { lines.popFirst() }
+            } else if Self.standardInputIsAFile() {
+                // `dyson < script`: read whole, so an export to - is seen before anything is printed.
+                var lines = try Self.scriptLines(try? FileHandle.standardInput.readToEnd() ?? Data(), shown: "stdin")
                 next = { lines.popFirst() }
             } else {
-                next = { readLine(strippingNewline: true) }
+                var first = true
+                next = {
+                    guard var line = readLine(strippingNewline: true) else { return nil }
+                    if first { first = false; line = FileSystem.normalisedText(line) }
+                    while line.hasSuffix("\r") { line.removeLast() }
+                    return line
+                }
             }
             var failed = false
             var number = 0
             while let line = next() {
                 number += 1
-                for result in notebook.execute(line) {
+                if Self.sendsDataToStandardOutput(line) { Terminal.resultsToStandardError = true }
+                Signals.running.store(true, ordering: .relaxed)
+                let results = notebook.execute(line)
+                Signals.running.store(false, ordering: .relaxed)
+                for result in results {
                     if case .failure(let e) = result {
                         failed = true
                         Terminal.error(e, location: "\(file ?? "stdin"):\(number)")
@@ -95,11 +106,49 @@ struct Session: ParsableCommand {
                         Terminal.show(result, color: false)
                     }
                 }
+                if Signals.cancel.isCancelled {
+                    // Ctrl-C: the interrupted command kept its partial result in the note.
+                    notebook.finish()
+                    Terminal.error(NotebookError("interrupted at \(file ?? "stdin"):\(number); the note keeps every command that ran"))
+                    throw ExitCode(130)
+                }
                 if notebook.quitRequested || (failed && !keepGoing) { break }
             }
             notebook.finish()
             if failed { throw ExitCode(1) }
         }
+    }
+
+    /// The lines of a script read whole (text, BOM dropped, CRLF as LF); an
+    /// export to - among them sends the results to stderr from the start.
+    static func scriptLines(_ data: Data?, shown: String) throws -> ArraySlice<String> {
+        guard let data else {
+            Terminal.error(NotebookError("cannot read \(shown)", suggestion: "give the path of a file of dyson commands"))
+            throw ExitCode(2)
+        }
+        let text: String
+        do throws(NotebookError) {
+            text = try FileSystem.decodeText(data, shown: shown, command: "dyson")
+        } catch {
+            Terminal.error(error)
+            throw ExitCode(2)
+        }
+        let lines = text.components(separatedBy: "\n")
+        if lines.contains(where: sendsDataToStandardOutput) { Terminal.resultsToStandardError = true }
+        return lines[...]
+    }
+
+    static func standardInputIsAFile() -> Bool {
+        var st = stat()
+        return fstat(0, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
+    }
+
+    /// Whether a line exports to `-` (standard output): then results go to
+    /// stderr (from the start when the script can be read ahead, else from
+    /// that line on), so that stdout carries the data alone.
+    static func sendsDataToStandardOutput(_ line: String) -> Bool {
+        guard case .command(let raw)? = try? Lexer.parse(line) else { return false }
+        return raw.name == "export" && raw.positional.dropFirst().first == "-"
     }
 
     /// sessions/YYYY-MM-DD-N.md with the first unused N.
@@ -120,8 +169,9 @@ struct ReplayNote: ParsableCommand {
         abstract: "Re-run a lab note from an empty workspace and compare its results.",
         discussion: """
         Numbers are compared with a relative tolerance; the text around them is \
-        ignored. A replay runs nothing but dyson commands and writes only inside \
-        the note's folder.
+        ignored. A replay runs nothing but dyson commands; the note's paths may \
+        not leave its folder, and its exports and saves go to a temporary folder. \
+        Only --update writes: the note and its NOTE.assets folder.
         """)
 
     @Argument(help: "The note to replay.")

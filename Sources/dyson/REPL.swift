@@ -3,6 +3,7 @@
 import Foundation
 import Learning
 import Notebook
+import Synchronization
 
 /// SIGINT: clears the line while typing; stops long work otherwise.
 enum Signals {
@@ -28,14 +29,25 @@ enum Signals {
         }
     }
 
-    /// Batch runs: the first Ctrl-C stops the running command (its partial
-    /// result is kept and said so), a second one ends dyson.
+    /// Whether a batch run is inside a command (else it waits for a line).
+    static let running = Atomic<Bool>(false)
+
+    /// Batch runs: Ctrl-C stops the running command (its partial result is
+    /// kept in the note), then the run ends with status 130; between commands,
+    /// or at a second Ctrl-C, it ends at once (every finished command is
+    /// already in the note, flushed).
     static func installForBatch() {
         unblockInterrupt()
         signal(SIGINT) { _ in
-            if Signals.cancel.isCancelled { exit(130) }
+            if Signals.cancel.isCancelled || !Signals.running.load(ordering: .relaxed) { _exit(130) }
             Signals.cancel.cancel()
         }
+    }
+
+    /// The REPL survives a reader that closes a FIFO early (`export … pipe`):
+    /// the write fails with an error instead of killing the session.
+    static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
     }
 }
 
@@ -71,6 +83,7 @@ struct REPL {
         }
         read_history(historyPath)
         Signals.installForREPL()
+        Signals.ignoreBrokenPipes()
         print("dyson \(Notebook.version) — notes go to \(notePath ?? "nowhere (no --note)")")
         print("type help for the commands, Tab to complete, Ctrl-D to quit")
         while true {

@@ -5,12 +5,16 @@ import Plot
 
 /// Printing results and errors, and the progress bar.
 enum Terminal {
+    /// Results go to stderr instead of stdout once a batch run sends data to
+    /// stdout (`export spectra -`), so that the data stays clean for a pipe.
+    nonisolated(unsafe) static var resultsToStandardError = false
+
     static func show(_ execution: Execution, color: Bool) {
         switch execution {
         case .output(_, let out):
-            for line in out.lines { print(line) }
-            for f in out.figures { print(TextRenderer(color: color).render(f.figure), terminator: "") }
-            for r in out.remarks { print(color ? "\u{1B}[2m\(r)\u{1B}[0m" : r) }
+            for line in out.lines { emit(line) }
+            for f in out.figures { emit(TextRenderer(color: color).render(f.figure), newline: false) }
+            for r in out.remarks { emit(color ? "\u{1B}[2m\(r)\u{1B}[0m" : r) }
         case .failure(let e):
             error(e)
         case .prose, .nothing:
@@ -19,7 +23,16 @@ enum Terminal {
         fflush(nil)
     }
 
+    static func emit(_ text: String, newline: Bool = true) {
+        if resultsToStandardError {
+            FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
+        } else {
+            print(text, terminator: newline ? "\n" : "")
+        }
+    }
+
     static func error(_ e: NotebookError, location: String? = nil) {
+        fflush(nil)
         let text = (location.map { "\($0): " } ?? "") + e.description + "\n"
         FileHandle.standardError.write(Data(text.utf8))
     }

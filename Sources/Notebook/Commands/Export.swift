@@ -3,21 +3,28 @@ import Foundation
 import Learning
 
 /// `export spectra FILE.csv | weights FILE.npy | results FILE.json`
+///
+/// The file is written through `FileSystem.write`: a regular file is replaced
+/// atomically, a FIFO or device is written through, `-` is standard output.
+/// The live note is never overwritten, another dyson note only with force=yes.
 public enum ExportCommand: NotebookCommand {
     public static let spec = CommandSpec(
-        name: "export", summary: "write spectra (CSV), final weights (numpy .npy) or all analysis results (JSON)",
+        name: "export", summary: "write spectra (CSV), final weights (numpy .npy) or all analysis results (JSON); FILE - is standard output",
         positional: [
             ParameterSpec("what", .choice(["spectra", "weights", "results"]), help: "what to write"),
-            ParameterSpec("file", .text, help: "the file to write"),
+            ParameterSpec("file", .text, help: "the file to write (- for standard output, a FIFO is written through)"),
         ],
-        parameters: [Analysis.parameters[0]],
-        examples: ["export spectra out.csv", "export weights w.npy", "export results results.json"])
+        parameters: [Analysis.parameters[0], forceParameter],
+        examples: ["export spectra out.csv", "export weights w.npy", "export results results.json", "export spectra -"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let name = args.word("file") else {
             throw NotebookError("export needs a file name", suggestion: "export \(args.word("what") ?? "spectra") FILE")
         }
-        let path = try context.resolve(name)
+        let target = try context.resolve(name, for: "export")
+        if let refusal = context.frame.sandbox.refusal(toOverwrite: target, for: "export", force: args.word("force") == "yes") {
+            throw refusal
+        }
         let data: Data
         var out = CommandOutput()
         switch args.word("what") {
@@ -40,18 +47,50 @@ public enum ExportCommand: NotebookCommand {
             data = NumpyArray.encode(r.finalWeights, shape: [r.runCount, r.weightRows, r.weightCols])
             out.line("wrote final weights, shape (\(r.runCount), \(r.weightRows), \(r.weightCols)), float64, to \(name)")
         default:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            guard let json = try? encoder.encode(context.workspace.records) else { throw NotebookError("cannot encode the results") }
+            let (json, notFinite) = try ExportedResults.json(context.workspace.records)
             data = json
-            out.line("wrote \(context.workspace.records.count) analysis results to \(name)")
+            out.line("wrote \(context.workspace.records.count) analysis results to \(name)"
+                     + (notFinite > 0 ? " (\(notFinite) with values that are not finite, written as null with the reason)" : ""))
         }
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw NotebookError("cannot write \(path): \(error.localizedDescription)", suggestion: "check that the folder exists and is writable")
-        }
+        try FileSystem.write(data, to: target, for: "export", cancel: context.cancel)
         return out
+    }
+}
+
+/// Results as JSON. JSON has no NaN or infinity, so a number that is not
+/// finite is written as null and the record's `reason` says which field held
+/// what: one NaN must not block every later export. The records are encoded
+/// by their own `Codable` conformance (every field they have), with
+/// non-finite numbers first written as marker strings, then replaced.
+enum ExportedResults {
+    static let marker = "\u{1}dyson-not-finite:"
+
+    static func json(_ records: [ResultRecord]) throws(NotebookError) -> (Data, notFinite: Int) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: marker + "+infinity", negativeInfinity: marker + "-infinity", nan: marker + "NaN (not a number)")
+        guard let raw = try? encoder.encode(records),
+              var objects = (try? JSONSerialization.jsonObject(with: raw)) as? [[String: Any]] else {
+            throw NotebookError("export: cannot encode the results")
+        }
+        var count = 0
+        for i in objects.indices {
+            var reasons = [String]()
+            for (key, value) in objects[i] {
+                guard let text = value as? String, text.hasPrefix(marker) else { continue }
+                objects[i][key] = NSNull()
+                reasons.append("\(key) is \(text.dropFirst(marker.count))")
+            }
+            if !reasons.isEmpty {
+                objects[i]["reason"] = reasons.sorted().joined(separator: "; ") + "; written as null"
+                count += 1
+            }
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys]) else {
+            throw NotebookError("export: cannot encode the results")
+        }
+        return (data, count)
     }
 }
 

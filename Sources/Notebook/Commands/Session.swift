@@ -36,33 +36,52 @@ public enum SetCommand: NotebookCommand {
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard !args.given.isEmpty else { throw NotebookError("set needs seed=… or digits=…", suggestion: "e.g. set digits=6") }
         var out = CommandOutput()
-        if let s = args.integer("seed") { context.workspace.sessionSeed = UInt64(s); out.line("session seed \(s)") }
+        if let s = args.integer("seed") {
+            context.workspace.sessionSeed = UInt64(s)
+            // A loaded note changes the seed of the session that loaded it: say so.
+            let by = context.frame.loadedNote.map { " (set by the loaded note \($0); later commands of this session derive their seeds from it)" } ?? ""
+            out.line("session seed \(s)" + by)
+        }
         if let d = args.integer("digits") { context.workspace.digits = d; out.line("digits \(d)") }
         return out
     }
 }
 
+/// `force=yes`: overwrite an existing dyson note (never the live one, never from a note).
+let forceParameter = ParameterSpec("force", .choice(["yes", "no"]), default: "no",
+                                   help: "yes: replace an existing dyson note (never the live note; a replayed or loaded note cannot force)")
+
 /// `save FILE.md`: write the note so far, with its figures, atomically.
 public enum SaveCommand: NotebookCommand {
     public static let spec = CommandSpec(
         name: "save", summary: "save the session's note (and its figures) to FILE.md",
-        positional: [ParameterSpec("file", .text, help: "where to write the note (.md)")], examples: ["save sessions/rbm-lr-scan.md"])
+        positional: [ParameterSpec("file", .text, help: "where to write the note (.md)")],
+        parameters: [forceParameter],
+        examples: ["save sessions/rbm-lr-scan.md", "save sessions/rbm-lr-scan.md force=yes"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let name = args.word("file") else { throw NotebookError("save needs a file name", suggestion: "save sessions/my-note.md") }
         guard name.hasSuffix(".md") else { throw NotebookError("'\(name)' does not end in .md", suggestion: "save \(name).md") }
-        let path = try context.resolve(name)
-        if let live = context.notePath, URL(fileURLWithPath: live).standardizedFileURL.path == path {
-            throw NotebookError("\(name) is the live note itself; it is already saved", suggestion: "save to another file name")
+        let target = try context.resolve(name, for: "save")
+        guard target.kind == .missing || target.kind == .regular else {
+            throw NotebookError("save: \(name) is not a file a note can be saved to", suggestion: "save to a new file name ending in .md")
         }
-        try context.document().write(to: path)
+        let sandbox = context.frame.sandbox
+        if let refusal = sandbox.refusal(toOverwrite: target, for: "save", force: args.word("force") == "yes") { throw refusal }
+        try context.document().write(to: target, sandbox: sandbox, for: "save")
         var out = CommandOutput()
-        out.line("saved \(path)")
+        out.line("saved \(target.isRedirected ? name : target.path)")
         return out
     }
 }
 
 /// `load FILE.md`: replay a note's commands into the workspace, then keep going.
+///
+/// A loaded note runs under a replay's rules: its paths resolve against its
+/// own folder and may not leave it, it may not overwrite notes, its `save`
+/// and `quit` are skipped. Notes may load notes, up to `maximumDepth` deep and
+/// never one that is already being loaded (compared by canonical path, after
+/// symbolic links); Ctrl-C stops a load as a whole.
 public enum LoadCommand: NotebookCommand {
     public static let spec = CommandSpec(
         name: "load", summary: "run the commands of a saved note here (with their recorded seeds), then carry on",
@@ -70,27 +89,50 @@ public enum LoadCommand: NotebookCommand {
         parameters: [ParameterSpec("only", .choice(["scans"]), help: "only=scans: take the note's recorded scan tables as they are (no training), e.g. to finish an interrupted scan with first=")],
         examples: ["load sessions/rbm.md", "load sessions/2026-11-29-1.md only=scans"])
 
+    /// How many notes deep loads may nest.
+    public static let maximumDepth = 8
+
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let name = args.word("file") else { throw NotebookError("load needs a file name") }
-        let path = try context.resolve(name)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw NotebookError("cannot read \(path)", suggestion: "check the file name")
+        let target = try context.resolve(name, for: "load")
+        let text = try FileSystem.readText(target, for: "load")
+        guard NoteDocument.isNote(text) else {
+            throw NotebookError("load: \(name) is not a dyson note (it has no ```dyson block)", suggestion: "give the path of a note written by dyson")
         }
         let doc = try NoteDocument.parse(text)
-        if args.word("only") == "scans" { return try restoreScans(doc, path: path, context: context) }
-        var lines = [String]()
+        if args.word("only") == "scans" { return try restoreScans(doc, path: target.path, context: context) }
+        let chain = context.frame.chain
+        if chain.contains(target.path) {
+            throw NotebookError("load: \(name) is already being loaded (\((chain + [target.path]).map { ($0 as NSString).lastPathComponent }.joined(separator: " → "))); a note cannot load itself",
+                                suggestion: "remove the load line that closes the cycle")
+        }
+        guard chain.count < maximumDepth else {
+            throw NotebookError("load: \(name) would be the \(chain.count + 1)th note loaded inside another; at most \(maximumDepth) may nest",
+                                suggestion: "load the notes one after another instead")
+        }
+        let frame = LoadFrame(sandbox: context.frame.sandbox.entering(noteAt: target.path, owner: "the loaded note \(name)"),
+                              chain: chain + [target.path], loadedNote: name)
+        var lines = [String](), skipped = [String](), seeds = [String]()
         for entry in doc.entries {
             switch entry {
             case .prose(let p):
                 lines += p.components(separatedBy: "\n").filter { !$0.hasPrefix(Notebook.runTimePrefix) }.map { "# " + $0 }
             case .command(let line, _, _, _):
-                if let first = line.split(separator: " ").first, ["load", "quit", "save"].contains(first) { continue }
+                // Read as the notebook reads it (any case, quotes, tabs).
+                if case .command(let raw)? = try? Lexer.parse(line) {
+                    if ["quit", "save"].contains(raw.name) { skipped.append(raw.name); continue }
+                    if raw.name == "set", let s = raw.arguments.first(where: { $0.key.lowercased() == "seed" }) { seeds.append(s.value) }
+                }
                 lines.append(line)
             }
         }
-        context.pendingLines = lines + context.pendingLines
+        context.pendingLines += lines.reversed().map { PendingLine(text: $0, frame: frame) }
         var out = CommandOutput()
-        out.line("loading \(lines.filter { !$0.hasPrefix("#") }.count) commands from \(path)")
+        out.line("loading \(lines.filter { !$0.hasPrefix("#") }.count) commands from \(target.path)")
+        if !skipped.isEmpty { out.line("skipped: \(skipped.joined(separator: ", ")) (a loaded note neither saves nor quits)") }
+        if !seeds.isEmpty {
+            out.line("this note sets the session seed (set seed=\(seeds.joined(separator: ", then "))): later commands here derive their seeds from it")
+        }
         return out
     }
 }
@@ -121,8 +163,8 @@ extension LoadCommand {
         out.journaled = true
         let described = restored.map { "\($0.label) (\($0.kind.rawValue), \($0.points.count) points)" }
         out.line("restored \(restored.count) scan\(restored.count == 1 ? "" : "s") from the note's tables, without training: " + described.joined(separator: ", "))
-        if let notePath = context.notePath {
-            let folder = URL(fileURLWithPath: notePath).deletingLastPathComponent().standardizedFileURL.path + "/"
+        if let notePath = context.notePath, let live = try? context.sessionFrame.sandbox.resolve(notePath, for: "load") {
+            let folder = live.folder + "/"
             if path.hasPrefix(folder) { out.recordedPositional = [String(path.dropFirst(folder.count))] }
         }
         return out
@@ -130,11 +172,21 @@ extension LoadCommand {
 }
 
 /// `quit`
+///
+/// Only the user's own lines end a session: a `quit` in a note being replayed
+/// or loaded (whatever spelling reaches this command) is skipped, so a note
+/// can neither end the session that loads it nor stop `replay --check` before
+/// its later numbers are compared.
 public enum QuitCommand: NotebookCommand {
     public static let spec = CommandSpec(name: "quit", summary: "end the session (the note is already saved)")
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        var out = CommandOutput()
+        guard context.frame.chain.isEmpty else {
+            out.line("(quit skipped: a replayed or loaded note does not end the session)")
+            return out
+        }
         context.quitRequested = true
-        return CommandOutput()
+        return out
     }
 }
