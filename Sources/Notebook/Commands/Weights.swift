@@ -20,7 +20,7 @@ public enum WeightsCommand: NotebookCommand {
         guard let name = args.word("file") else {
             throw NotebookError("weights needs a file", suggestion: "weights FILE.npz (or .npy, .safetensors)")
         }
-        let path = try context.resolve(name)
+        let path = try context.resolve(name, for: "weights").path
         let file: WeightFile
         do { file = try WeightFile.open(path, name: name) } catch {
             throw NotebookError(error.description, suggestion: error.suggestion ?? "dyson reads .npy, .npz and .safetensors files")
