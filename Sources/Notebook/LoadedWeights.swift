@@ -24,6 +24,8 @@ public struct LoadedLayer: Sendable {
 public struct LoadedWeights: Sendable {
     /// The file as named in the command.
     public let file: String
+    /// The file as resolved when it was read (`randomize` reads a layer again).
+    public let path: String
     public let format: String
     public let layers: [LoadedLayer]
 }
@@ -40,5 +42,28 @@ extension Workspace {
             throw NotebookError("there are no weights named '\(key)'", suggestion: hint)
         }
         return (key, set)
+    }
+}
+
+extension Workspace {
+    /// The layer an analysis of one layer works on: `requested` (empty: the
+    /// only one) of the weights `of` names or the last file read; errors say
+    /// which names there are. `command` is the command typed, for the hints.
+    func layer(_ requested: String, of name: String?, command: String) throws(NotebookError) -> (set: String, weights: LoadedWeights, layer: LoadedLayer) {
+        let (setName, set) = try weights(named: name)
+        let names = set.layers.map(\.name)
+        if requested.isEmpty {
+            guard set.layers.count == 1, let only = set.layers.first else {
+                throw NotebookError("\(setName) has \(set.layers.count) layers: which one?",
+                                    suggestion: "\(command) \(names[0]) (layers: \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", …" : ""))")
+            }
+            return (setName, set, only)
+        }
+        guard let found = set.layers.first(where: { $0.name == requested }) else {
+            let hint = closest(requested, among: names).map { "did you mean \(command) \($0)?" }
+                ?? "layers of \(setName): " + names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", …" : "")
+            throw NotebookError("\(setName) has no layer '\(requested)'", suggestion: hint)
+        }
+        return (setName, set, found)
     }
 }

@@ -23,7 +23,7 @@ public final class Notebook {
     public static let commands: [any NotebookCommand.Type] = [
         HelpCommand.self, ModelCommand.self, TrainCommand.self, SpectrumCommand.self, SpacingCommand.self,
         SemicircleCommand.self, RatioCommand.self, FlowCommand.self, MarchenkoPasturCommand.self, ScanCommand.self, ShowCommand.self,
-        SetCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, WeightsCommand.self, LayerCommand.self, QuitCommand.self,
+        SetCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, WeightsCommand.self, LayerCommand.self, PowerLawCommand.self, RandomizeCommand.self, QuitCommand.self,
     ]
 
     public static func command(named name: String) -> (any NotebookCommand.Type)? {

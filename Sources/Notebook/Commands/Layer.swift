@@ -12,24 +12,8 @@ public enum LayerCommand: NotebookCommand {
         examples: ["layer fc1.weight", "layer encoder.0.attn.k.weight of=epoch10", "layer"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
-        let (setName, set) = try context.workspace.weights(named: args.word("of"))
-        let requested = args.word("name") ?? ""
+        let (_, set, layer) = try context.workspace.layer(args.word("name") ?? "", of: args.word("of"), command: "layer")
         let names = set.layers.map(\.name)
-        let layer: LoadedLayer
-        if requested.isEmpty {
-            guard set.layers.count == 1, let only = set.layers.first else {
-                throw NotebookError("\(setName) has \(set.layers.count) layers: which one?",
-                                    suggestion: "layer \(names[0]) (layers: \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", …" : ""))")
-            }
-            layer = only
-        } else {
-            guard let found = set.layers.first(where: { $0.name == requested }) else {
-                let hint = closest(requested, among: names).map { "did you mean layer \($0)?" }
-                    ?? "layers of \(setName): " + names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", …" : "")
-                throw NotebookError("\(setName) has no layer '\(requested)'", suggestion: hint)
-            }
-            layer = found
-        }
         let s: LayerSpectrum
         switch layer.spectrum {
         case .success(let fitted): s = fitted
@@ -55,6 +39,13 @@ public enum LayerCommand: NotebookCommand {
             out.line("  (t: the rank-one signal strength, in units of σ, that puts an outlier there; the BBP threshold is γ^¼ = \(f(SpikedWishart.threshold(ratio: s.ratio))))")
         }
         out.line("‖W‖₂ = \(f(s.spectralNorm))   stable rank ‖W‖_F²/‖W‖₂² = \(f(s.stableRank)) of \(s.n)   KS distance of the bulk to the fitted law D = \(f(s.bulkDistance))")
+        let bulkRatios = s.bulkRatios
+        var ratioMean: Estimate?
+        if bulkRatios.ratios.count >= 2 {
+            let r = Statistics.meanWithError(bulkRatios.ratios)
+            ratioMean = r
+            out.line("bulk spacing ratios ⟨r̃⟩ = \(context.fmt(r.value, r.error))   GOE \(f(SpacingRatioReference.goe))   Poisson \(f(SpacingRatioReference.poisson))   (\(bulkRatios.ratios.count) ratios of the \(bulkRatios.levels) bulk levels, \(bulkRatios.trimmed) dropped at each end)")
+        }
         if s.n < 20 { out.line("caution: \(s.n) levels are too few for a density; the fit and the edge are rough") }
 
         let q = "of \(layer.name)"
@@ -67,6 +58,9 @@ public enum LayerCommand: NotebookCommand {
         out.record(ResultRecord(command: "layer", quantity: "KS distance of the bulk to Marchenko–Pastur \(q)", value: s.bulkDistance, error: nil,
                                 sampleSize: s.n - s.outliers.count, method: "KS distance, σ² fitted", prediction: 0))
 
+        if let r = ratioMean {
+            out.record(ResultRecord(command: "layer", quantity: "⟨r̃⟩ of the bulk \(q)", estimate: r, prediction: SpacingRatioReference.goe))
+        }
         // The bulk and its law; far outliers are marked, not binned (they would squash the bulk).
         let hi = max(s.outlierThreshold, min(top, 3 * s.outlierThreshold)) * 1.05
         let bulk = s.eigenvalues.filter { $0 <= hi }

@@ -51,7 +51,7 @@ public enum WeightsCommand: NotebookCommand {
         context.progress?.finish()
 
         let setName = args.word("as") ?? ((URL(fileURLWithPath: name).lastPathComponent as NSString).deletingPathExtension)
-        context.workspace.weightSets[setName] = LoadedWeights(file: name, format: file.format.rawValue, layers: layers)
+        context.workspace.weightSets[setName] = LoadedWeights(file: name, path: path, format: file.format.rawValue, layers: layers)
         context.workspace.lastWeights = setName
 
         var out = CommandOutput()
