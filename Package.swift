@@ -50,6 +50,9 @@ let package = Package(
         .target(name: "RMT", dependencies: ["Linalg"], swiftSettings: hostTuning),
         // Models, the SGD ensemble trainer, snapshots and trajectory sampling.
         .target(name: "Learning", dependencies: ["Linalg", "RMT"], swiftSettings: hostTuning),
+        // Cluster jobs: job folders, shard files, Slurm scripts and status.
+        // The trainer knows nothing of it: a shard is a range of runs.
+        .target(name: "Cluster", dependencies: ["Learning", "Linalg"]),
         // GNU readline for the REPL, from libreadline-dev.
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         // The language, commands, workspace, lab notes and replay (no terminal).
@@ -60,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "dyson",
             dependencies: [
-                "Notebook", "Learning", "Linalg", "CReadline",
+                "Notebook", "Learning", "Linalg", "Cluster", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "RMT"], exclude: ["Fixtures"]),
         .testTarget(name: "RMTTests", dependencies: ["RMT", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "RMT", "Linalg"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Learning", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Learning"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Snapshots"]),
     ]
