@@ -67,7 +67,7 @@ struct ShardTask: ParsableCommand {
         case .alreadyDone:
             print("task \(task): its shard is already there and verifies; nothing to do")
         case .written(let runs, let seconds):
-            print("task \(task): \(runs) runs trained in \(Format.duration(seconds)), shard written")
+            print("task \(task): \(runs) run\(runs == 1 ? "" : "s") trained in \(Format.duration(seconds)), shard written")
         case .cancelled:
             print("task \(task): stopped by a signal; no shard written")
             fflush(nil)
