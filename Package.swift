@@ -56,7 +56,7 @@ let package = Package(
         // GNU readline for the REPL, from libreadline-dev.
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         // The language, commands, workspace, lab notes and replay (no terminal).
-        .target(name: "Notebook", dependencies: ["Learning", "RMT", "Plot", "Linalg"]),
+        .target(name: "Notebook", dependencies: ["Learning", "RMT", "Plot", "Linalg", "Cluster"]),
         // One figure model, rendered as text and as SVG; knows nothing of physics.
         .target(name: "Plot"),
         // The command-line tool.
