@@ -74,9 +74,17 @@ public struct JobFolder: Sendable {
         case invalid(String)
     }
 
+    /// A shard file verified once is not read again while it is the same
+    /// file (same inode, size and modification time): status polls of a job
+    /// with large shards cost a stat per task, not a read and a hash.
     public func state(task: Int) -> ShardState {
+        let path = shardPath(task: task)
+        let identity = VerifiedShards.identity(of: path)
+        if let identity, VerifiedShards.shared.contains(identity, job: manifestHash) { return .done }
         do {
-            return try readShard(task: task) == nil ? .missing : .done
+            guard try readShard(task: task) != nil else { return .missing }
+            if let identity { VerifiedShards.shared.insert(identity, job: manifestHash) }
+            return .done
         } catch {
             return .invalid(error.message)
         }
@@ -153,6 +161,37 @@ public struct JobFolder: Sendable {
         } catch {
             throw ClusterError("the shards do not join: \(error.message)")
         }
+    }
+}
+
+/// Shard files that verified, by file identity and job, for this process.
+final class VerifiedShards: @unchecked Sendable {
+    static let shared = VerifiedShards()
+    private let lock = NSLock()
+    private var known = Set<String>()
+
+    /// Device, inode, size and modification time (ns) of a regular file; nil if there is none.
+    static func identity(of path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        #if os(Linux)
+        let mtime = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+        #else
+        let mtime = Int(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int(info.st_mtimespec.tv_nsec)
+        #endif
+        return "\(info.st_dev):\(info.st_ino):\(info.st_size):\(mtime):\(path)"
+    }
+
+    func contains(_ identity: String, job: [UInt8]) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return known.contains(identity + SHA256.hex(job))
+    }
+
+    func insert(_ identity: String, job: [UInt8]) {
+        lock.lock()
+        known.insert(identity + SHA256.hex(job))
+        lock.unlock()
     }
 }
 

@@ -78,6 +78,29 @@ struct LiveSlurmTests {
         #expect(Set(logs) == Set(["\(first.arrayJob)_0.out", "\(first.arrayJob)_1.out", "\(first.arrayJob)_2.out", "\(again.arrayJob)_1.out"]))
     }
 
+    /// parallel=1: Slurm runs one task at a time and says why the others wait.
+    @Test func theThrottleHoldsTasksBack() throws {
+        let binary = try dysonBinary()
+        let model = try GaussianRBM(n: 10)
+        let config = TrainingConfig(lr: 0.01, batch: 16, steps: 6000, runs: 3, seed: 3, every: 3000)
+        let job = try JobFolder.create(at: try temporaryFolder("live-throttle"),
+                                       manifest: try JobManifest(dysonVersion: try LiveSlurm.version(binary), model: model, config: config, shards: 3))
+        try SbatchScript.write(job: job, options: SlurmOptions(time: "5", cpus: 1, parallel: 1), dyson: binary)
+        let slurm = Slurm()
+        try slurm.submit(job, parallel: 1)
+        var mostRunning = 0, sawThrottle = false
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let report = try slurm.status(job)
+            mostRunning = max(mostRunning, report.count("running"))
+            if report.tasks.contains(where: { $0.status == .pending(reason: "JobArrayTaskLimit") }) { sawThrottle = true }
+            if report.active.isEmpty { break }
+            usleep(100_000)
+        }
+        #expect(mostRunning == 1 && sawThrottle)
+        #expect(try slurm.status(job).isComplete)
+    }
+
     /// scancel in mid-job: the running task stops on SIGTERM without a shard
     /// (nor a temporary file), the queued ones never start; both are failed
     /// tasks that resubmit would send again.

@@ -180,6 +180,15 @@ struct JobTests {
         guard case .invalid = a.state(task: 0) else { Issue.record("a damaged shard counted as done"); return }
         if case .written = try ShardRunner.run(folder: a.path, task: 0, version: Self.version, threads: 1) {} else { Issue.record("not retrained") }
         #expect(a.state(task: 0) == .done)
+        // Damaged in place (same file, same size): seen, although it verified before.
+        usleep(20_000)
+        let handle = try #require(FileHandle(forUpdatingAtPath: a.shardPath(task: 0)))
+        try handle.seek(toOffset: 130)
+        try handle.write(contentsOf: Data([0xFF, 0xFF]))
+        try handle.close()
+        guard case .invalid = a.state(task: 0) else { Issue.record("a shard damaged in place counted as done"); return }
+        _ = try ShardRunner.run(folder: a.path, task: 0, version: Self.version, threads: 1)
+        #expect(a.state(task: 0) == .done)
         // The same folder with another job is refused; with the same job, reused.
         #expect(throws: ClusterError.self) { try JobFolder.create(at: a.path, manifest: b.manifest) }
         #expect(try JobFolder.create(at: a.path, manifest: a.manifest).state(task: 0) == .done)

@@ -91,21 +91,26 @@ struct JobCommandTests {
             return
         }
         let binary = try dysonBinary(), dir = try temporaryFolder()
-        let script = dir + "/s.dyson"
-        try """
-            model dbm n=5
-            submit lr=0.01 steps=200 runs=9 shards=3 parallel=2 time=5 as=j seed=4
-            wait job=j
-            train lr=0.01 steps=200 runs=9 seed=4
-            """.write(toFile: script, atomically: true, encoding: .utf8)
         setenv("DYSON_SLURM_CONFIG", "/nonexistent", 1)
-        let r = shell([binary, "--note", dir + "/note.md", script])
+        // One process submits and ends; a second one, later, collects.
+        try "model dbm n=5\nsubmit lr=0.01 steps=200 runs=9 shards=3 parallel=2 time=5 as=j seed=4\n"
+            .write(toFile: dir + "/submit.dyson", atomically: true, encoding: .utf8)
+        let submitted = shell([binary, "--note", dir + "/submit.md", dir + "/submit.dyson"])
+        #expect(submitted.status == 0 && submitted.output.contains("submitted as Slurm array job"), "\(submitted.output)")
+        try "model dbm n=5\nwait job=j\nratio\ntrain lr=0.01 steps=200 runs=9 seed=4\nratio\n"
+            .write(toFile: dir + "/collect.dyson", atomically: true, encoding: .utf8)
+        let r = shell([binary, "--note", dir + "/collect.md", dir + "/collect.dyson"])
         #expect(r.status == 0, "\(r.output)")
         let blocks = r.output.components(separatedBy: "dbm n=5\ntrained 9 runs")
         #expect(blocks.count == 3, "\(r.output)")
-        // The table of wait and that of train agree digit for digit.
-        let table = { (s: String) in s.split(separator: "\n").prefix(7).joined(separator: "\n") }
-        if blocks.count == 3 { #expect(table(blocks[1]) == table(blocks[2])) }
+        // What wait and train print (the table, the ratio) agrees digit for digit.
+        let shown = { (s: String) in s.split(separator: "\n").filter { !$0.contains(" in ") && !$0.contains("collected") }.joined(separator: "\n") }
+        if blocks.count == 3 { #expect(shown(blocks[1]) == shown(blocks[2])) }
+        // Both notes replay from their folder: the shards there are reused, nothing is submitted.
+        for note in ["submit.md", "collect.md"] {
+            let replay = shell([binary, "replay", dir + "/" + note, "--check"])
+            #expect(replay.status == 0 && replay.output.contains("all match"), "\(note): \(replay.output)")
+        }
         #expect(FileManager.default.fileExists(atPath: dir + "/jobs/j/submissions.json"))
     }
 }
