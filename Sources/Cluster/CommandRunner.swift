@@ -13,10 +13,11 @@ public struct CommandResult: Sendable, Equatable {
         self.stderr = stderr
     }
 
-    /// The first line of stderr (or stdout), for an error message.
+    /// The last line of stderr (or stdout), for an error message: Slurm's
+    /// tools end with the summary ("Batch job submission failed: …", "fatal: …").
     public var message: String {
         let text = stderr.isEmpty ? stdout : stderr
-        return text.split(whereSeparator: \.isNewline).map(String.init).first { !$0.isEmpty } ?? "exit status \(status)"
+        return text.split(whereSeparator: \.isNewline).map(String.init).last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "exit status \(status)"
     }
 }
 

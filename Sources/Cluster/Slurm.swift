@@ -87,6 +87,9 @@ public struct Slurm: Sendable {
     }
 
     static func advice(for message: String) -> String {
+        if message.contains("configuration source") || message.contains("Unable to contact slurm controller") {
+            return "no Slurm controller answers here: submit from the cluster's login node (or set SLURM_CONF)"
+        }
         if message.contains("partition") { return "check partition= (sinfo lists the partitions)" }
         if message.contains("account") { return "check account= (sacctmgr show assoc user=$USER lists yours)" }
         if message.contains("time") { return "check time= against the partition's limit (sinfo -o '%P %l')" }
@@ -108,7 +111,7 @@ public struct Slurm: Sendable {
             case nil: problem = "squeue is not installed here"
             case let r? where r.status == 0: queued = Squeue.parse(r.stdout)
             case let r? where r.stderr.contains("Invalid job id"): break  // none of them is known any more
-            case let r?: problem = "squeue: \(r.message)"
+            case let r?: problem = r.message.hasPrefix("squeue") ? r.message : "squeue: \(r.message)"
             }
             for id in jobs {
                 guard let r = runner.run("scontrol", Scontrol.arguments(job: id)) else { break }

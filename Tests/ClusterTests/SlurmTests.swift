@@ -186,7 +186,7 @@ struct SlurmStatusTests {
                          retryDelays: [], sleep: { _ in })
         let report = try down.status(job)
         // scontrol failed too, so nothing is known of 3–5 but that squeue failed.
-        #expect(report.tasks[3].status == .unknown(reason: "squeue: squeue: error: Unable to contact slurm controller (connect failure)"))
+        #expect(report.tasks[3].status == .unknown(reason: "squeue: error: Unable to contact slurm controller (connect failure)"))
         #expect(report.toSubmit.isEmpty, "never resubmit what may still run")
         let missing = Slurm(runner: FakeRunner { _, _ in nil }, retryDelays: [], sleep: { _ in })
         #expect(try missing.status(job).tasks[5].status == .unknown(reason: "squeue is not installed here"))
