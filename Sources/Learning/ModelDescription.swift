@@ -68,6 +68,16 @@ public struct ModelDescription: Sendable, Equatable, Codable {
             }
             return value
         }
+        // A description read from a file may claim anything: sizes beyond any
+        // model dyson builds are refused before anything is allocated.
+        guard (1...100_000).contains(n) else {
+            throw ModelError("a \(kind.rawValue) model description with n=\(n) is beyond what dyson trains",
+                             suggestion: "describe the model again from a model built in dyson")
+        }
+        if let teacher, teacher.count != n {
+            throw ModelError("the ts model description has \(teacher.count) teacher values for n=\(n)",
+                             suggestion: "describe the model again from a model built in dyson")
+        }
         switch kind {
         case .ts:
             return try TeacherStudent(n: n, teacher: need(teacher, "teacher"), noise: need(noise, "noise"),

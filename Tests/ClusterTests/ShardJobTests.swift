@@ -63,6 +63,16 @@ struct ManifestTests {
         text = text.replacingOccurrences(of: "\"end\" : 4", with: "\"end\" : 2")
         #expect(throws: ClusterError.self) { try JobManifest.decode(Data(text.utf8), expectedVersion: "0.1.0") }
         #expect(throws: ClusterError.self) { try JobManifest.decode(Data("{}".utf8), expectedVersion: "0.1.0") }
+        // A description that claims a huge model is refused before anything is allocated.
+        var huge = try JobManifest(dysonVersion: "0.1.0", model: try TeacherStudent(n: 2), config: c.config, shards: 3)
+        huge.model.n = 1_000_000_000_000
+        huge.model.teacher = [2]
+        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel() }
+        huge.model.n = 3
+        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel() }
+        var missing = m
+        missing.model.noise = nil
+        #expect(throws: ClusterError.self) { try missing.buildModel() }
     }
 
     @Test func taskListsReadAndWriteAsSlurmDoes() {
