@@ -130,6 +130,7 @@ public enum SubmitCommand: NotebookCommand {
         out.line("job \(name): \(model.summary)")
         out.line("\(runs) runs × \(config.steps) steps in \(shards) task\(shards == 1 ? "" : "s") of \(sizes.map(String.init).joined(separator: "–")) runs, seed=\(seed)")
 
+        out.remark("job folder \(job.path), content hash \(job.contentHash)")
         let done = job.taskCount - job.unfinishedTasks().count
         if done == job.taskCount {
             out.line("every task is already done: wait job=\(name) collects the result")
@@ -148,8 +149,7 @@ public enum SubmitCommand: NotebookCommand {
         do {
             try SbatchScript.write(job: job, options: options, dyson: JobPlace.executable)
             let submission = try Slurm().submit(job, parallel: options.parallel)
-            out.remark("submitted as Slurm array job \(submission.arrayJob), tasks \(submission.tasks)" + (done > 0 ? " (\(done) already done)" : "")
-                       + "; folder \(job.path)")
+            out.remark("submitted as Slurm array job \(submission.arrayJob), tasks \(submission.tasks)" + (done > 0 ? " (\(done) already done)" : ""))
         } catch {
             throw NotebookError(error.message, suggestion: error.suggestion)
         }
