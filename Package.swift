@@ -55,17 +55,20 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Weight files (.npy, .npz, .safetensors): memory-mapped readers, one tensor at a time.
         .target(name: "Weights", dependencies: ["Linalg", "CZlib"], swiftSettings: hostTuning),
+        // Cluster jobs: job folders, shard files, Slurm scripts and status.
+        // The trainer knows nothing of it: a shard is a range of runs.
+        .target(name: "Cluster", dependencies: ["Learning", "Linalg"]),
         // GNU readline for the REPL, from libreadline-dev.
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         // The language, commands, workspace, lab notes and replay (no terminal).
-        .target(name: "Notebook", dependencies: ["Learning", "RMT", "Plot", "Linalg", "Weights"]),
+        .target(name: "Notebook", dependencies: ["Learning", "RMT", "Plot", "Linalg", "Weights", "Cluster"]),
         // One figure model, rendered as text and as SVG; knows nothing of physics.
         .target(name: "Plot"),
         // The command-line tool.
         .executableTarget(
             name: "dyson",
             dependencies: [
-                "Notebook", "Learning", "Linalg", "CReadline",
+                "Notebook", "Learning", "Linalg", "Cluster", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "RMTTests", dependencies: ["RMT", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "RMT", "Linalg"]),
         .testTarget(name: "WeightsTests", dependencies: ["Weights", "Linalg"], exclude: ["Fixtures"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Learning", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Learning"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Snapshots"]),
     ]

@@ -24,6 +24,7 @@ public final class Notebook {
         HelpCommand.self, ModelCommand.self, TrainCommand.self, SpectrumCommand.self, SpacingCommand.self,
         SemicircleCommand.self, RatioCommand.self, FlowCommand.self, MarchenkoPasturCommand.self, ScanCommand.self, ShowCommand.self,
         SetCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, WeightsCommand.self, LayerCommand.self, PowerLawCommand.self, RandomizeCommand.self, QuitCommand.self,
+        SubmitCommand.self, WaitCommand.self, JobsCommand.self, CancelCommand.self, ResubmitCommand.self,
     ]
 
     public static func command(named name: String) -> (any NotebookCommand.Type)? {
