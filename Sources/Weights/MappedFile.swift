@@ -22,7 +22,8 @@ public final class MappedFile: @unchecked Sendable {
     public init(path: String, displayName: String? = nil) throws(WeightFileError) {
         self.path = path
         let name = displayName ?? path
-        let fd = open(path, O_RDONLY)
+        // Non-blocking: a FIFO must not wait for a writer (it is refused just below).
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             let why = String(cString: strerror(errno))
             throw WeightFileError(file: name, "cannot open: \(why)", suggestion: "check the file name")

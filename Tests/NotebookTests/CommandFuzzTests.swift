@@ -107,7 +107,7 @@ struct CommandLineFuzzer {
         case .choice(let choices):
             return chance(0.95) ? pick(choices) : pick(choices) + "x"
         case .text:
-            if p.name == "file" { return pick(Self.files) }
+            if p.name == "file" { return freshFile() }
             if p.name == "command" && chance(0.5) { return pick(Notebook.commands.map { $0.spec.name }) }
             return pick(Self.words) + (chance(0.3) ? "\(Int.random(in: 0...2, using: &rng))" : "")
         }
@@ -133,8 +133,15 @@ struct CommandLineFuzzer {
             return pick(choices)
         case .text:
             if p.name == "command" { return pick(Notebook.commands.map { $0.spec.name }) }
-            return p.name == "file" ? pick(Self.files) : pick(Self.words)
+            return p.name == "file" ? freshFile() : pick(Self.words)
         }
+    }
+
+    /// A file name: one of the shared few (so commands meet existing files,
+    /// notes among them, which save and export must not overwrite), or now and
+    /// then a new one (so writes that should succeed have somewhere to go).
+    mutating func freshFile() -> String {
+        chance(0.25) ? "new-\(Int.random(in: 0...999_999, using: &rng)).\(pick(["md", "csv", "json", "npy"]))" : pick(Self.files)
     }
 
     /// Cost parameters given (almost) always in model, train, scan and spacing,

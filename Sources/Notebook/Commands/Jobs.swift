@@ -11,7 +11,9 @@ enum JobPlace {
         if let note = context.notePath, !context.confined {
             return URL(fileURLWithPath: note).standardizedFileURL.deletingLastPathComponent().appendingPathComponent("jobs").path
         }
-        return try context.resolve("jobs")
+        // A replayed or loaded note writes only where its rules send writes (a
+        // scratch folder for replay), so its tasks are trained there afresh.
+        return try context.resolve("jobs", for: "submit").destination
     }
 
     /// A job name is a word that can be a folder name.
