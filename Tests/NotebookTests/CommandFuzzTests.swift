@@ -1,21 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Linalg
 @testable import Notebook
 import Testing
 
-/// SplitMix64: a small seeded generator, so every fuzz case can be rebuilt
-/// from its number.
-struct FuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// A small seeded generator (Linalg's SplitMix64), so every fuzz case can be rebuilt from its number.
+typealias FuzzRandom = SplitMix64
 
 /// Random command lines built from the commands' own schemas: every parameter
 /// of every command, with values at the edges of its range, inside it, just

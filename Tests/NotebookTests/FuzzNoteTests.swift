@@ -1,19 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Linalg
 @testable import Notebook
 import Testing
 
-/// SplitMix64: a small seeded generator, so every fuzz case can be rebuilt.
-struct NoteFuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// A small seeded generator (Linalg's SplitMix64), so every fuzz case can be rebuilt from its number.
+typealias NoteFuzzRandom = SplitMix64
+
+extension SplitMix64 {
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
     mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
     mutating func pick<T>(_ xs: [T]) -> T { xs[int(0...(xs.count - 1))] }
