@@ -11,9 +11,34 @@ enum JobPlace {
         if let note = context.notePath, !context.confined {
             return URL(fileURLWithPath: note).standardizedFileURL.deletingLastPathComponent().appendingPathComponent("jobs").path
         }
-        // A replayed or loaded note writes only where its rules send writes (a
-        // scratch folder for replay), so its tasks are trained there afresh.
-        return try context.resolve("jobs", for: "submit").destination
+        // A replayed note writes only into its scratch folder: the job folders
+        // beside the note are copied there (regular files only, links and
+        // devices left behind), so finished shards are reused and the rest is
+        // trained in the scratch copy, never beside the note.
+        let target = try context.resolve("jobs", for: "submit")
+        if target.destination != target.path {
+            copyRegularFiles(from: target.path, to: target.destination)
+        }
+        return target.destination
+    }
+
+    /// Copies the regular files below `source` (folders recreated) to `target`
+    /// unless `target` exists already; symbolic links and special files are skipped.
+    static func copyRegularFiles(from source: String, to target: String) {
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        guard fm.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue, !fm.fileExists(atPath: target),
+              (try? fm.attributesOfItem(atPath: source)[.type] as? FileAttributeType) == .typeDirectory else { return }
+        try? fm.createDirectory(atPath: target, withIntermediateDirectories: true)
+        guard let names = try? fm.subpathsOfDirectory(atPath: source) else { return }
+        for name in names.sorted() {
+            let from = source + "/" + name, to = target + "/" + name
+            switch (try? fm.attributesOfItem(atPath: from)[.type] as? FileAttributeType) ?? nil {
+            case .typeDirectory?: try? fm.createDirectory(atPath: to, withIntermediateDirectories: true)
+            case .typeRegular?: try? fm.copyItem(atPath: from, toPath: to)
+            default: continue
+            }
+        }
     }
 
     /// A job name is a word that can be a folder name.
