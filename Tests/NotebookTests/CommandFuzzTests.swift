@@ -26,6 +26,8 @@ struct CommandLineFuzzer {
     /// commands submit to a real Slurm where one answers (tested in
     /// ClusterTests and JobCommandTests).
     static let skipped: Set<String> = ["quit", "submit", "wait", "jobs", "cancel", "resubmit"]
+    /// train's cluster parameters (on=slurm submits, as the skipped commands do).
+    static let clusterParameters: Set<String> = ["on", "shards", "partition", "account", "time", "cpus", "parallel", "sbatch"]
     static let words = ["a", "b", "small", "x"]
     static let files = ["out.csv", "w.npy", "r.json", "note.md", "other.md", "no/such/dir/x.csv", "x.txt", "."]
     /// A weight file in the sessions' folder (its one layer is named x, a word
@@ -67,7 +69,7 @@ struct CommandLineFuzzer {
         var parts = [spec.name]
         for p in spec.positional where gentle || chance(0.92) { parts.append(value(for: p, command: spec.name)) }
         let first = spec.positional.isEmpty ? nil : parts.dropFirst().first
-        for p in spec.parameters(for: first) where !(gentle && p.name == "of") {
+        for p in spec.parameters(for: first) where !(gentle && p.name == "of") && !Self.clusterParameters.contains(p.name) {
             let costly = Self.mustGive.contains(p.name) && Self.cap(p.name, spec.name) != nil
             let always = costly && (gentle || ["steps", "runs"].contains(p.name))
             if always || (costly ? chance(0.97) : chance(gentle ? 0.3 : 0.5)) { parts.append("\(p.name)=\(value(for: p, command: spec.name))") }

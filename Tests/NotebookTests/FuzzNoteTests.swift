@@ -86,7 +86,7 @@ struct NoteFuzzer {
             words.append(word)
         }
         var given = Set<String>()
-        for p in command.parameters(for: first) where g.chance(0.3) || (["steps", "runs"].contains(p.name) && ["train", "scan"].contains(command.name)) {
+        for p in command.parameters(for: first) where !CommandLineFuzzer.clusterParameters.contains(p.name) && g.chance(0.3) || (["steps", "runs"].contains(p.name) && ["train", "scan"].contains(command.name)) {
             given.insert(p.name)
             words.append("\(p.name)=\(value(for: p, command: command.name))")
         }

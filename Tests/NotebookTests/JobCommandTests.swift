@@ -114,3 +114,23 @@ struct JobCommandTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/jobs/j/submissions.json"))
     }
 }
+
+@Suite("Train on Slurm")
+struct TrainOnSlurmTests {
+    /// `train … on=slurm` is `submit`: the same job, and wait gives train's result.
+    @Test func trainOnSlurmIsSubmit() throws {
+        let dir = NSTemporaryDirectory() + "dyson-jobs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let front = Notebook.frontMatter(seed: 1)
+        let local = Notebook(front: front, baseDirectory: dir)
+        local.run("model dbm n=4")
+        let trained = local.run("train lr=0.01 steps=200 runs=5 seed=5")
+        let replay = Notebook(front: front, baseDirectory: dir, confined: true)
+        replay.run("model dbm n=4")
+        let submitted = replay.run("train lr=0.01 steps=200 runs=5 seed=5 on=slurm shards=2 as=j")
+        #expect(submitted.lines.first == "job j: dbm n=4", "\(submitted.lines)")
+        #expect(replay.run("wait job=j").lines == trained.lines)
+        #expect(replay.fail("train shards=2")?.suggestion?.contains("on=slurm") == true)
+        #expect(replay.run("help train").lines.contains { $0.contains("on ") && $0.contains("slurm") })
+    }
+}

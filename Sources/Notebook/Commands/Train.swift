@@ -20,7 +20,9 @@ public enum TrainCommand: NotebookCommand {
                 ParameterSpec("steps", .integer(1...1_000_000_000), default: "1e4", help: "SGD updates per run"),
                 ParameterSpec("runs", .integer(1...10_000_000), help: "independent runs (default: 1000 ts, 100 rbm n ≤ 20, 20 dbm n ≤ 200; one per core for larger models)"),
                 every, name,
-            ],
+                ParameterSpec("on", .choice(["here", "slurm"]), default: "here",
+                              help: "here, or slurm: submit the runs as a Slurm job array (as submit does; wait collects it)"),
+            ] + clusterParameters,
             "continue": [
                 ParameterSpec("steps", .integer(1...1_000_000_000), default: "1e4", help: "further SGD updates per run"),
                 every,
@@ -53,8 +55,17 @@ public enum TrainCommand: NotebookCommand {
         }
     }
 
+    /// The cluster's parameters, as `submit` declares them, for `train … on=slurm`.
+    static let clusterParameters = SubmitCommand.spec.parameters.filter {
+        ["shards", "partition", "account", "time", "cpus", "parallel", "sbatch"].contains($0.name)
+    }
+
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         if args.word("mode") == "continue" { return try runContinuation(args, context: context) }
+        if args.word("on") == "slurm" { return try SubmitCommand.run(args, seed: seed, context: context) }
+        if let stray = clusterParameters.map(\.name).first(where: args.has) {
+            throw NotebookError("\(stray)= is for a training on a cluster", suggestion: "add on=slurm, or drop \(stray)=")
+        }
         guard let model = context.workspace.model else {
             throw NotebookError("there is no model to train", suggestion: "set one first, e.g. model rbm n=10")
         }
