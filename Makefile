@@ -26,9 +26,11 @@ build: deps
 run: build
 	./.build/release/dyson
 
+# The live Slurm tests run on a one-node Slurm that scripts/with-slurm installs
+# and starts around the suite (and stops after); where it cannot, they skip.
 test:
 	@./scripts/install-deps $(TEST_PKGS)
-	$(SWIFT) test $(TEST_FLAGS)
+	./scripts/with-slurm $(SWIFT) test $(TEST_FLAGS)
 
 bench-linalg: deps
 	$(SWIFT) build -c release --product LinalgBench

@@ -144,7 +144,8 @@ public struct TrainingResult: Sendable {
     /// continuation's final weights and states. The configuration records the
     /// total steps and the continuation's snapshot interval.
     public func continued(with next: TrainingResult) -> TrainingResult {
-        let keep = runIndices.enumerated().filter { next.runIndices.contains($0.element) }.map(\.offset)
+        let survivors = Set(next.runIndices)
+        let keep = runIndices.enumerated().filter { survivors.contains($0.element) }.map(\.offset)
         let n = spectrumSize
         var merged = [Double]()
         merged.reserveCapacity((snapshotSteps.count + next.snapshotSteps.count) * keep.count * n)

@@ -4,6 +4,18 @@ import Learning
 @testable import Notebook
 import Testing
 
+/// A notebook in a new folder, and a replaying (confined) one on the same
+/// folder and front matter, both with `model` set.
+func localAndReplaying(model: String) throws -> (local: Notebook, replay: Notebook, dir: String, front: FrontMatter) {
+    let dir = NSTemporaryDirectory() + "dyson-jobs-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let front = Notebook.frontMatter(seed: 1)
+    let local = Notebook(front: front, baseDirectory: dir), replay = Notebook(front: front, baseDirectory: dir, confined: true)
+    local.run(model)
+    replay.run(model)
+    return (local, replay, dir, front)
+}
+
 /// `submit` … `wait`: a cluster job enters the workspace as the same result
 /// a local `train` gives, bit for bit.
 @Suite("Job commands")
@@ -11,15 +23,9 @@ struct JobCommandTests {
     /// A replaying (confined) notebook submits nothing: `wait` trains the
     /// tasks without a shard here, and a second replay reuses every shard.
     @Test func submitThenWaitEqualsTrainBitForBit() throws {
-        let dir = NSTemporaryDirectory() + "dyson-jobs-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let front = Notebook.frontMatter(seed: 1)
-        let local = Notebook(front: front, baseDirectory: dir)
-        local.run("model rbm n=6")
+        let (local, replay, dir, front) = try localAndReplaying(model: "model rbm n=6")
         let trained = local.run("train lr=0.01 batch=8 steps=300 runs=5 seed=5")
 
-        let replay = Notebook(front: front, baseDirectory: dir, confined: true)
-        replay.run("model rbm n=6")
         let submitted = replay.run("submit lr=0.01 batch=8 steps=300 runs=5 shards=3 seed=5 as=big")
         #expect(submitted.lines == ["job big: rbm n=6 mu=3.0 mass=2.0 sigma_h=1.0 k=3 init=0.1",
                                     "5 runs × 300 steps in 3 tasks of 1–2 runs, seed=5"])
@@ -119,14 +125,8 @@ struct JobCommandTests {
 struct TrainOnSlurmTests {
     /// `train … on=slurm` is `submit`: the same job, and wait gives train's result.
     @Test func trainOnSlurmIsSubmit() throws {
-        let dir = NSTemporaryDirectory() + "dyson-jobs-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let front = Notebook.frontMatter(seed: 1)
-        let local = Notebook(front: front, baseDirectory: dir)
-        local.run("model dbm n=4")
+        let (local, replay, _, _) = try localAndReplaying(model: "model dbm n=4")
         let trained = local.run("train lr=0.01 steps=200 runs=5 seed=5")
-        let replay = Notebook(front: front, baseDirectory: dir, confined: true)
-        replay.run("model dbm n=4")
         let submitted = replay.run("train lr=0.01 steps=200 runs=5 seed=5 on=slurm shards=2 as=j")
         #expect(submitted.lines.first == "job j: dbm n=4", "\(submitted.lines)")
         #expect(replay.run("wait job=j").lines == trained.lines)
