@@ -20,7 +20,7 @@ struct Dyson: ParsableCommand {
         session is written as a Markdown lab note that `dyson replay` re-runs.
         """,
         version: "dyson \(Notebook.version) — \(BLAS.summary)",
-        subcommands: [Session.self, ReplayNote.self, ShardTask.self],
+        subcommands: [Session.self, ReplayNote.self, ConvertNote.self, ShardTask.self],
         defaultSubcommand: Session.self
     )
 }
