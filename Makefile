@@ -10,8 +10,9 @@
 
 SWIFT      ?= swift
 DEB_PKGS   := libopenblas-dev libreadline-dev zlib1g-dev
-# The tests also drive the real REPL in a terminal multiplexer.
-TEST_PKGS  := $(DEB_PKGS) tmux
+# The tests also drive the real REPL in a terminal multiplexer, and validate
+# converted notebooks with Jupyter's nbformat.
+TEST_PKGS  := $(DEB_PKGS) tmux python3-nbformat
 # Tests run optimised: the physics checks train real ensembles.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 

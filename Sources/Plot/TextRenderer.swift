@@ -4,8 +4,11 @@
 ///
 /// Histogram bars are block characters (█ with ▁…▇ tops, eighth-row
 /// resolution); curves are braille dots (2×4 dots per cell) drawn over the bars;
-/// markers are ● ■ ▲ ◆ with │ error bars; reference lines are ┊ and ┄. It is
-/// readable without colour; with `color` each layer also gets an ANSI colour
+/// markers are ● ■ ▲ ◆ with │ error bars; reference lines are ┊ and ┄. Every
+/// labelled curve after the first also carries its own glyph (× + ∘ ∗) every
+/// eight columns, repeated in the legend, so that curves of the same shape
+/// (the surmise and the exact GOE density) are told apart in monochrome and
+/// in a note's text. It is readable without colour; with `color` each layer also gets an ANSI colour
 /// (the caller decides, e.g. only on a TTY). Fits `width` columns.
 public struct TextRenderer: Sendable {
     public var width: Int
@@ -27,6 +30,33 @@ public struct TextRenderer: Sendable {
     }
 
     private static let palette = ["34", "31", "32", "35", "33", "36"]
+    /// The glyphs of the second, third, … labelled curve.
+    static let curveGlyphs: [Character] = ["×", "+", "∘", "∗"]
+
+    /// The glyph each labelled curve carries (none for the first).
+    static func curveGlyphs(_ layers: [Layer]) -> [Int: Character] {
+        var glyphs = [Int: Character]()
+        var seen = 0
+        for (i, layer) in layers.enumerated() {
+            guard case .line(let l) = layer, l.label != nil else { continue }
+            if seen > 0 { glyphs[i] = curveGlyphs[(seen - 1) % curveGlyphs.count] }
+            seen += 1
+        }
+        return glyphs
+    }
+
+    /// The curve's y at `x`, interpolated between the samples around it
+    /// (nil outside the samples or across a gap).
+    static func value(of line: Line, at x: Double) -> Double? {
+        for k in line.xs.indices.dropLast() {
+            let a = line.xs[k], b = line.xs[k + 1]
+            guard min(a, b) <= x && x <= max(a, b) else { continue }
+            let ya = line.ys[k], yb = line.ys[k + 1]
+            guard ya.isFinite && yb.isFinite && a.isFinite && b.isFinite else { return nil }
+            return a == b ? ya : ya + (yb - ya) * (x - a) / (b - a)
+        }
+        return nil
+    }
 
     public func render(_ figure: Figure) -> String {
         let (xr, yr) = figure.limits
@@ -59,6 +89,7 @@ public struct TextRenderer: Sendable {
         }
 
         let partial: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        let glyphs = TextRenderer.curveGlyphs(figure.layers)
         for (li, layer) in figure.layers.enumerated() {
             switch layer {
             case .bars(let b):
@@ -95,6 +126,16 @@ public struct TextRenderer: Sendable {
                         dot(sr, sc, layer: li)
                     }
                     previous = (sc, sr)
+                }
+                if let glyph = glyphs[li] {
+                    // The curve's glyph every eight columns, offset per curve so
+                    // that two curves' glyphs do not share columns.
+                    let offset = 2 + 3 * ((TextRenderer.curveGlyphs.firstIndex(of: glyph) ?? 0) + 1)
+                    for c in stride(from: offset % 8, to: w, by: 8) {
+                        let x = x0 + (Double(c) + 0.5) / Double(w) * (x1 - x0)
+                        guard let y = TextRenderer.value(of: l, at: x), y >= y0, y <= y1 else { continue }
+                        put(min(h - 1, Int(row(y))), c, glyph, priority: 4, layer: li)
+                    }
                 }
             case .points(let p):
                 let glyph: Character = ["circle": "●", "square": "■", "triangle": "▲", "diamond": "◆"][p.marker.rawValue]!
@@ -162,7 +203,10 @@ public struct TextRenderer: Sendable {
             let key: String
             switch layer {
             case .bars: key = "█"
-            case .line(let l): key = l.style == .solid ? "⠒⠒" : (l.style == .dashed ? "⠒ ⠒" : "⠂ ⠂")
+            case .line(let l):
+                let dash: Character = l.style == .dotted ? "⠂" : "⠒"
+                let gap = l.style == .solid ? "" : " "
+                key = "\(dash)\(gap)" + (glyphs[li].map { "\($0)\(gap)" } ?? "") + "\(dash)"
             case .points(let p): key = ["circle": "●", "square": "■", "triangle": "▲", "diamond": "◆"][p.marker.rawValue]!
             case .rule(let r): key = r.orientation == .vertical ? "┊" : "┄"
             }

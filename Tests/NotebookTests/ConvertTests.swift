@@ -6,10 +6,14 @@ import Testing
 /// Whether python3 with the nbformat package is here (to validate notebooks
 /// with Jupyter's own schema); nil when it is, else why that check is skipped.
 enum JupyterValidator {
+    /// The first Python that imports nbformat: the one on PATH, else Debian's
+    /// (where `make test` installs python3-nbformat, which a pyenv Python on
+    /// PATH does not see).
+    static let python: String? = ["python3", "/usr/bin/python3"].first { shell([$0, "-c", "import nbformat"]).status == 0 }
+
     static let skipReason: String? = {
-        let probe = shell(["python3", "-c", "import nbformat"])
-        guard probe.status == 0 else {
-            let s = "python3 with nbformat is not installed here (pip install nbformat): notebooks are not validated against Jupyter's schema"
+        guard python != nil else {
+            let s = "no python3 with nbformat here (make test installs python3-nbformat): notebooks are not validated against Jupyter's schema"
             FileHandle.standardError.write(Data("note: \(s)\n".utf8))
             return s
         }
@@ -18,7 +22,8 @@ enum JupyterValidator {
 
     /// nbformat.validate on the file; nil when valid, else its complaint.
     static func problem(_ path: String) -> String? {
-        let r = shell(["python3", "-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", path])
+        guard let python else { return "no python3 with nbformat" }
+        let r = shell([python, "-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", path])
         return r.status == 0 ? nil : r.output
     }
 }

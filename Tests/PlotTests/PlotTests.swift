@@ -30,6 +30,28 @@ struct TextPlotTests {
         try assertSnapshot(TextRenderer().render(figure), named: name)
     }
 
+    /// Two labelled curves of the same shape and style differ in monochrome:
+    /// the second carries its glyph on the curve and in the legend.
+    @Test func curvesOfOneShapeAreToldApartWithoutColour() {
+        let bell = { (x: Double) in exp(-x * x) }
+        let figure = Figure(title: "two curves", x: Axis("x"), y: Axis("y"), layers: [
+            .line(Line(function: bell, over: -2...2, label: "first")),
+            .line(Line(function: bell, over: -2...2, label: "second")),
+            .line(Line(function: bell, over: -2...2, label: "third", style: .dashed)),
+            .line(Line(function: { 0.5 * bell($0) }, over: -2...2)),
+        ])
+        let text = TextRenderer().render(figure)
+        let legend = text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(legend.contains("⠒⠒ first"))
+        #expect(legend.contains("⠒×⠒ second"))
+        #expect(legend.contains("⠒ + ⠒ third"))
+        let body = text.split(separator: "\n").dropLast().joined()
+        #expect(body.filter { $0 == "×" }.count >= 4)
+        #expect(body.filter { $0 == "+" }.count >= 4)
+        // An unlabelled curve (one of a flow's many trajectories) stays plain.
+        #expect(!body.contains("∘"))
+    }
+
     @Test(arguments: SampleFigures.all.map(\.0))
     func fitsEightyColumnsWithoutColour(name: String) {
         let figure = SampleFigures.all.first { $0.0 == name }!.1

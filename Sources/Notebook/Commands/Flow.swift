@@ -33,7 +33,7 @@ public enum FlowCommand: NotebookCommand {
         for (k, v) in Array(Set(result.target.values)).sorted().prefix(20).enumerated() {
             layers.append(.rule(Rule(.horizontal, at: v, label: k == 0 ? "targets" : nil)))
         }
-        out.figure("flow", Figure(title: "Eigenvalue flow (\(result.modelSummary))", x: Axis("t = α·step"), y: Axis(result.variable.rawValue), layers: layers))
+        out.figure("flow", Figure(title: "Eigenvalue flow (\(result.modelSummary))", x: Axis("t = α·step"), y: Axis(result.variable.axisLabel), layers: layers))
         return out
     }
 }

@@ -70,7 +70,7 @@ public enum LayerCommand: NotebookCommand {
                                .rule(Rule(.vertical, at: s.bulkEdge, label: "edge")),
                                .rule(Rule(.vertical, at: s.outlierThreshold, label: "edge + 4 TW"))]
         for (i, x) in s.outliers.prefix(10).enumerated() where x <= hi { layers.append(.rule(Rule(.vertical, at: x, label: i == 0 ? "outliers" : nil))) }
-        out.figure("layer", Figure(title: "\(layer.name): spectrum of WᵀW/M vs Marchenko–Pastur", x: Axis("x = s²/M"), y: Axis("density"), layers: layers))
+        out.figure("layer", Figure(title: "\(layer.name): spectrum of WᵀW/M vs Marchenko–Pastur", x: Axis("x = s²/M (eigenvalue of WᵀW/M)"), y: Axis("density ρ(x)"), layers: layers))
         if s.outliers.contains(where: { $0 > hi }) {
             out.line("(the figure stops at \(f(hi)); \(s.outliers.filter { $0 > hi }.count) outlier\(s.outliers.filter { $0 > hi }.count == 1 ? " lies" : "s lie") beyond it)")
         }

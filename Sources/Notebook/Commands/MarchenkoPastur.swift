@@ -42,7 +42,7 @@ public enum MarchenkoPasturCommand: NotebookCommand {
         let hi = max(x.max()!, law.upperEdge) * 1.05
         let h = Histogram(freedmanDiaconis: x, range: 0...hi)
         out.figure("mp", Figure(
-            title: "Initial spectrum vs Marchenko–Pastur", x: Axis("x/N"), y: Axis("density"),
+            title: "Initial spectrum vs Marchenko–Pastur", x: Axis("x/N (eigenvalue of WᵀW over N)"), y: Axis("density ρ(x/N)"),
             layers: [Analysis.histogramBars(h, label: "step 0"), .line(Line(function: law.pdf, over: 0...hi, count: 400, label: "Marchenko–Pastur"))]))
         return out
     }

@@ -107,7 +107,7 @@ public enum RandomizeCommand: NotebookCommand {
             var layers: [Layer] = [.bars(Bars(edges: h0.edges, heights: h0.densities, label: "as trained")),
                                    .line(Line(xs: zip(h1.edges, h1.edges.dropFirst()).map { ($0 + $1) / 2 }, ys: h1.densities, label: "shuffled", style: .dashed))]
             if let a = spectrumAfter { layers.append(.rule(Rule(.vertical, at: a.bulkEdge, label: "edge (shuffled)"))) }
-            out.figure("randomize", Figure(title: "\(layer.name): spectrum as trained and shuffled", x: Axis("x = s²/M"), y: Axis("density"), layers: layers))
+            out.figure("randomize", Figure(title: "\(layer.name): spectrum as trained and shuffled", x: Axis("x = s²/M (eigenvalue of WᵀW/M)"), y: Axis("density ρ(x)"), layers: layers))
         }
         return out
     }

@@ -76,7 +76,7 @@ public enum SemicircleCommand: NotebookCommand {
         out.record(ResultRecord(command: "semicircle", quantity: "centre \(name)", estimate: fit.center, prediction: result.target.values[block[0]]))
         if figure {
             out.figure("semicircle", density(values, law: GOE2x2Density(center: fit.center.value, sigma: fit.sigma.value), lawLabel: "2×2 GOE fit",
-                                             title: "Levels of \(name)", x: result.variable.rawValue, target: result.target.values[block[0]]))
+                                             title: "Levels of \(name)", x: result.variable.axisLabel, target: result.target.values[block[0]]))
         }
     }
 
@@ -103,7 +103,7 @@ public enum SemicircleCommand: NotebookCommand {
         out.line("  KS distance to the semicircle of that radius \(context.fmt(d)) (finite-g GOE density drawn)")
         if figure {
             out.figure("semicircle", density(values, law: law, lawLabel: "GOE \(g)×\(g) fit", title: "Levels of \(name)",
-                                             x: result.variable.rawValue, target: result.target.values[block[0]],
+                                             x: result.variable.axisLabel, target: result.target.values[block[0]],
                                              fitted: Semicircle(center: fit.center.value, radius: fit.radius.value), fittedLabel: "semicircle, same radius"))
         }
     }
@@ -171,7 +171,7 @@ public enum SemicircleCommand: NotebookCommand {
         let outside = u.filter { !range.contains($0) }.count
         if outside > 0 { out.line("  \(outside) of the \(u.count) values lie outside the figure's range") }
         out.figure("pooled", density(u.filter { range.contains($0) }, law: GOE2x2Density(center: 0, sigma: 1), lawLabel: "2×2 GOE, predicted width",
-                                     title: "Levels of \(pairs.count) pairs around their centres", x: "(level − centre)/σ", target: 0, range: range,
+                                     title: "Levels of \(pairs.count) pairs around their centres", x: "u = (level − centre)/σ", target: 0, range: range,
                                      fitted: GOE2x2Density(center: fit.center.value, sigma: fit.sigma.value)))
     }
 
@@ -188,6 +188,8 @@ public enum SemicircleCommand: NotebookCommand {
         ]
         if let fitted { layers.append(.line(Line(function: fitted.pdf, over: span, label: fittedLabel, style: .dashed))) }
         layers.append(.rule(Rule(.vertical, at: target, label: range == nil ? "target" : "centre")))
-        return Figure(title: title, x: Axis(x), y: Axis("density"), layers: layers)
+        // The density of the axis's symbol: ρ(u) for "u = …", ρ(x) for "x".
+        let symbol = x.split(separator: " ").first.map(String.init) ?? x
+        return Figure(title: title, x: Axis(x), y: Axis("density ρ(\(symbol))"), layers: layers)
     }
 }

@@ -22,7 +22,7 @@ public enum SpectrumCommand: NotebookCommand {
         let h = Histogram(freedmanDiaconis: all, range: (lo - pad)...(hi + pad))
         var layers: [Layer] = [Analysis.histogramBars(h, label: "levels")]
         for (i, t) in targets.prefix(20).enumerated() { layers.append(.rule(Rule(.vertical, at: t, label: i == 0 ? "targets" : nil))) }
-        out.figure("spectrum", Figure(title: "Spectrum (\(result.modelSummary))", x: Axis(result.variable.rawValue), y: Axis("density"), layers: layers))
+        out.figure("spectrum", Figure(title: "Spectrum (\(result.modelSummary))", x: Axis(result.variable.axisLabel), y: Axis(result.variable.densityLabel), layers: layers))
         return out
     }
 }
