@@ -16,6 +16,11 @@ public enum Format {
         reason.map { "n/a (\($0))" } ?? "n/a"
     }
 
+    /// "1 run", "2 runs": a count with its noun, plural by adding s.
+    public static func count(_ n: Int, _ noun: String) -> String {
+        "\(n) \(noun)\(n == 1 ? "" : "s")"
+    }
+
     /// x with `digits` significant digits, no trailing zeros in the exponent form;
     /// NaN as `unavailable(reason)`.
     public static func value(_ x: Double, digits: Int = 4, unavailable reason: String? = nil) -> String {

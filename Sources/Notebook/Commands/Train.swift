@@ -174,9 +174,9 @@ public enum TrainCommand: NotebookCommand {
         out.line("\(model.summary)")
         let t = config.lr * Double(result.completedSteps)
         if model.kind == .dbm {  // the exact OU step: lr is the time step dt, and there is no batch
-            out.line("trained \(result.runCount) run\(result.runCount == 1 ? "" : "s") × \(result.completedSteps) steps: dt=\(Format.plain(config.lr)) t=\(context.fmt(t)) \(seed)")
+            out.line("trained \(Format.count(result.runCount, "run")) × \(Format.count(result.completedSteps, "step")): dt=\(Format.plain(config.lr)) t=\(context.fmt(t)) \(seed)")
         } else {
-            out.line("trained \(result.runCount) run\(result.runCount == 1 ? "" : "s") × \(result.completedSteps) steps: lr=\(Format.plain(config.lr)) batch=\(config.batch) α/|B|=\(context.fmt(ratio)) t=α·steps=\(context.fmt(t)) \(seed)")
+            out.line("trained \(Format.count(result.runCount, "run")) × \(Format.count(result.completedSteps, "step")): lr=\(Format.plain(config.lr)) batch=\(config.batch) α/|B|=\(context.fmt(ratio)) t=α·steps=\(context.fmt(t)) \(seed)")
         }
         if result.cancelled {
             out.remark("stopped early (interrupted): kept \(result.runCount) runs up to step \(result.completedSteps); recorded with the steps it completed")
@@ -200,7 +200,7 @@ public enum TrainCommand: NotebookCommand {
         }
         out.lines += table.lines
         out.lines += convergenceLines(result, context: context)
-        out.remark("\(result.runCount) runs × \(result.completedSteps) steps in \(Format.duration(result.seconds)) on \(result.threads) threads")
+        out.remark("\(Format.count(result.runCount, "run")) × \(Format.count(result.completedSteps, "step")) in \(Format.duration(result.seconds)) on \(Format.count(result.threads, "thread"))")
     }
 
     /// Whether the levels have reached their targets, and if not, how far they
