@@ -22,6 +22,9 @@ public enum Replay {
         public let entries: [Entry]
         /// Seconds the replayed commands took.
         public var seconds = 0.0
+        /// Stopped by `cancel` (Ctrl-C) before the last command: `entries`
+        /// holds those that ran, and nothing was written.
+        public var interrupted = false
         public var mismatches: [Entry] { entries.filter { $0.status != .match } }
         public var ok: Bool { mismatches.isEmpty }
     }
@@ -57,12 +60,14 @@ public enum Replay {
         sandbox.protected[note.path] = "the note being replayed"
         notebook.context.setSessionFrame(LoadFrame(sandbox: sandbox, chain: [note.path]))
         var entries = [Entry]()
-        for entry in recorded.entries {
+        for entry in recorded.entries where !cancel.isCancelled {
             switch entry {
             case .prose(let p):
                 for line in p.components(separatedBy: "\n") where !line.hasPrefix(Notebook.runTimePrefix) { notebook.execute("# " + line) }
             case .command(let line, let output, _, _):
                 let results = notebook.execute(line)
+                // A command stopped by Ctrl-C is neither a match nor a difference.
+                if cancel.isCancelled { break }
                 let status: Status
                 switch results.first {
                 case .output(_, let out)?:
@@ -76,6 +81,12 @@ public enum Replay {
                 entries.append(e)
                 onEntry?(e)
             }
+        }
+        if cancel.isCancelled {
+            // The scratch folder goes (defer above); an interrupted update writes nothing.
+            var report = Report(path: path, entries: entries, seconds: notebook.commandSeconds)
+            report.interrupted = true
+            return report
         }
         if update {
             notebook.finish()

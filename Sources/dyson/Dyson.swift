@@ -189,8 +189,10 @@ struct ReplayNote: ParsableCommand {
     func run() throws {
         let tty = isatty(1) == 1 && isatty(2) == 1
         let report: Replay.Report
+        Signals.installForReplay()
         do {
-            report = try Replay.run(path: note, relativeTolerance: rtol, update: update, progress: tty ? TerminalProgress() : nil) { e in
+            report = try Replay.run(path: note, relativeTolerance: rtol, update: update, progress: tty ? TerminalProgress() : nil,
+                                    cancel: Signals.cancel) { e in
                 switch e.status {
                 case .match: print("  ✓ \(e.line)")
                 case .mismatch(let d): print("  ✗ \(e.line)\n      \(d)")
@@ -202,6 +204,10 @@ struct ReplayNote: ParsableCommand {
             throw ExitCode(2)
         }
         let bad = report.mismatches.count
+        if report.interrupted {
+            Terminal.error(NotebookError("replay of \(note) interrupted after \(report.entries.count) commands (\(bad) differ so far); nothing was written"))
+            throw ExitCode(130)
+        }
         print("\(note): \(report.entries.count) commands, \(bad == 0 ? "all match" : "\(bad) differ")\(update ? "; outputs rewritten" : "") (\(Format.duration(report.seconds)) of computing)")
         if check && bad > 0 && !update { throw ExitCode(1) }
     }

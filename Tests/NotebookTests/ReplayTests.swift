@@ -218,3 +218,32 @@ struct InterruptedScanTests {
         #expect(second.fail("load empty.md only=scans")?.message.contains("records no scan") == true)
     }
 }
+
+@Suite("Interrupted replay")
+struct InterruptedReplayTests {
+    /// Ctrl-C during a replay stops it after the running command: the report
+    /// says so, lists only the commands that finished, and an interrupted
+    /// `--update` leaves the note as it was.
+    @Test func anInterruptedReplayStopsAndWritesNothing() throws {
+        let dir = NSTemporaryDirectory() + "dyson-interrupted-replay-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let front = Notebook.frontMatter(seed: 9)
+        let nb = Notebook(front: front, journal: try Journal(path: dir + "/note.md", front: front), baseDirectory: dir)
+        for line in ["model ts n=2", "train lr=0.1 batch=16 steps=20000 runs=400", "spacing", "model rbm n=4", "train lr=0.01 batch=8 steps=2000 runs=4"] {
+            nb.run(line)
+        }
+        nb.finish()
+        let before = try String(contentsOfFile: dir + "/note.md", encoding: .utf8)
+        let flag = CancellationFlag()
+        // Cancelled during the first training: the model line finished before it.
+        let report = try Replay.run(path: dir + "/note.md", update: true,
+                                    progress: CancelWhen(flag) { fraction, _ in fraction > 0.01 }, cancel: flag)
+        #expect(report.interrupted)
+        #expect(report.entries.map(\.line) == ["model ts n=2"])
+        #expect(report.ok)
+        #expect(try String(contentsOfFile: dir + "/note.md", encoding: .utf8) == before)
+        // Uninterrupted, the same note replays in full.
+        let full = try Replay.run(path: dir + "/note.md")
+        #expect(!full.interrupted && full.entries.count == 5 && full.ok, "\(full.mismatches)")
+    }
+}
