@@ -8,7 +8,8 @@ import Foundation
 /// `DYSON_HISTORY`), the lines of earlier sessions are read at the start and
 /// every new line is appended as it is typed; the file keeps at most
 /// `capacity` lines (older ones are dropped when a session starts), so it never
-/// grows without bound. Without a file (batch runs, replays, tests) only this
+/// grows without bound. Within a session nothing is dropped, so a line keeps
+/// its number. Without a file (batch runs, replays, tests) only this
 /// session's lines are kept.
 public final class SessionHistory {
     /// Lines kept in the file and in memory.
@@ -52,7 +53,6 @@ public final class SessionHistory {
     public func append(_ line: String) {
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         session.append(line)
-        if earlier.count + session.count > Self.capacity { earlier.removeFirst() }
         guard let path, problem == nil else { return }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {

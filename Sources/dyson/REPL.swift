@@ -99,7 +99,6 @@ struct REPL {
         }
         let history = SessionHistory(path: Self.historyPath)
         notebook.history = history
-        stifle_history(Int32(SessionHistory.capacity))
         for line in history.earlier { add_history(line) }
         Signals.installForREPL()
         Signals.ignoreBrokenPipes()
