@@ -98,6 +98,70 @@ struct TerminalTests {
         #expect(note.contains("```dyson\nmodel rbm n=10\n```") && note.contains("```dyson\nspacing seed="))
     }
 
+    /// The everyday words at a real terminal: Ctrl-R and history see the
+    /// folder's history file, Tab completes files and result names, source,
+    /// undo, !shell, a loaded note streams and Ctrl-C stops it whole, the
+    /// scan's progress bar is gone before its table, clear.
+    @Test func everydayWordsUnderTmux() throws {
+        guard shell(["which", "tmux"]).status == 0 else {
+            Issue.record("tmux is not installed (make test installs it)")
+            return
+        }
+        let binary = try dysonBinary(), dir = try temporaryFolder()
+        try "model dbm n=12\n".write(toFile: dir + "/.dyson_history", atomically: true, encoding: .utf8)
+        try "train lr=0.1 steps=20 runs=3 as=small\n".write(toFile: dir + "/script.dyson", atomically: true, encoding: .utf8)
+        try handWrittenNote(["model dbm n=10", "train lr=0.1 steps=100 runs=4 seed=2", "model rbm n=6",
+                             "train lr=0.01 batch=8 steps=1e9 runs=1 every=500 seed=1", "model dbm n=4"])
+            .write(toFile: dir + "/long.md", atomically: true, encoding: .utf8)
+        let tmux = Tmux()
+        shell(["tmux", "-L", tmux.socket, "new-session", "-d", "-s", "t", "-x", "110", "-y", "50",
+               "cd \(dir) && env -u DYSON_HISTORY \(binary) --seed 5; echo EXITED $?; sleep 30"], detached: true)
+        guard tmux.wait(for: "type help") else { return }
+        tmux.send("C-r", "dbm n=1")
+        guard tmux.wait(for: "(reverse-i-search)`dbm n=1': model dbm n=12") else { return }
+        tmux.send("Enter")
+        guard tmux.wait(for: "dbm n=12") else { return }
+        tmux.send("history", "Enter")
+        guard tmux.wait(for: "3  history") else { return }
+        #expect(tmux.screen().contains("2  model dbm n=12") && tmux.screen().contains("1 earlier line"))
+        tmux.send("sou", "Tab", "scr", "Tab", "Enter")
+        guard tmux.wait(for: "» source script.dyson") else { return }
+        guard tmux.wait(for: "3 runs × 20 steps") else { return }
+        tmux.send("ratio of=sm", "Tab", "Enter")
+        guard tmux.wait(for: "» ratio of=small") else { return }
+        guard tmux.wait(for: "⟨r̃⟩ =") else { return }
+        tmux.send("undo", "Enter")
+        guard tmux.wait(for: "undid: ratio of=small") else { return }
+        tmux.send("!ls", "Enter")
+        guard tmux.wait(for: "dyson runs no shell commands") else { return }
+        tmux.send("clear", "Enter")
+        usleep(500_000)
+        #expect(!tmux.screen().contains("no shell commands"))
+        // A loaded note's output shows while it runs; Ctrl-C stops the whole load.
+        tmux.send("load long.md", "Enter")
+        guard tmux.wait(for: "degenerate blocks: [1,2] [3,4]"), tmux.wait(for: "/1000000000") else { return }
+        tmux.send("C-c")
+        guard tmux.wait(for: "load stopped by Ctrl-C: 1 line of the loaded note was not run") else { return }
+        #expect(!tmux.screen().contains("dbm n=4"))
+        // Ctrl-C in a scan: the bar is erased before the table of the finished settings.
+        tmux.send("clear", "Enter", "model ts n=2", "Enter", "scan lr=0.01,0.02,0.04 batch=16 steps=2e6 runs=100", "Enter")
+        guard tmux.wait(for: "setting 2/3", timeout: 60) else { return }
+        tmux.send("C-c")
+        guard tmux.wait(for: "interrupted: kept the 1 finished settings") else { return }
+        let screen = tmux.screen().split(separator: "\n").map(String.init)
+        let prompt = screen.firstIndex { $0.hasPrefix("» scan") } ?? 0
+        #expect(screen.dropFirst(prompt + 1).first?.hasPrefix("setting") == true, "\(screen)")
+        #expect(!screen.contains { $0.contains("░") })
+        tmux.send("C-d")
+        guard tmux.wait(for: "EXITED 0") else { return }
+        let history = try String(contentsOfFile: dir + "/.dyson_history", encoding: .utf8)
+        let typed = history.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(Array(typed.prefix(6)) == ["model dbm n=12", "model dbm n=12", "history", "source script.dyson", "ratio of=small", "undo"])
+        let notes = try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").filter { $0.hasSuffix(".md") }
+        let note = try String(contentsOfFile: dir + "/sessions/" + (notes.first ?? ""), encoding: .utf8)
+        #expect(note.contains("```dyson\ntrain lr=0.1 steps=20 runs=3 as=small seed=") && !note.contains("```dyson\nratio") && !note.contains("```dyson\nundo"))
+    }
+
     /// kill -9 in the middle of a training: the note up to the last finished
     /// command is intact and replays.
     @Test func killedMidTrainingLeavesAReplayableNote() throws {

@@ -81,7 +81,11 @@ public enum SourceCommand: NotebookCommand {
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let name = args.word("file") else { throw NotebookError("source needs a file name", suggestion: "source script.dyson") }
         let target = try context.resolve(name, for: "source")
-        let text = try FileSystem.readText(target, for: "source")
+        let text: String
+        do throws(NotebookError) { text = try FileSystem.readText(target, for: "source") } catch {
+            throw NotebookError(error.message, suggestion: target.kind == .regular ? error.suggestion
+                                    : "give the path of a script: one dyson command or # line per line, e.g. sessions/quickstart.dyson")
+        }
         let chain = context.frame.chain
         if chain.contains(target.path) {
             throw NotebookError("source: \(name) is already running (\((chain + [target.path]).map { ($0 as NSString).lastPathComponent }.joined(separator: " → "))); a script cannot source itself",
