@@ -141,7 +141,9 @@ public final class Notebook {
             add(result)
         }
         if let stopped = context.finishPendingLines() { add(.failure(stopped)) }
-        if document.entries.count > point.entries {
+        if context.sessionFrame.sandbox.confined {
+            // A replay cannot undo: keep no earlier workspaces alive.
+        } else if document.entries.count > point.entries {
             undoPoints.append(point)
             if undoPoints.count > UndoCommand.depth { undoPoints.removeFirst() }
         } else if !undoPoints.isEmpty {

@@ -204,4 +204,20 @@ struct TerminalTests {
         let k = shell([binary, "--keep-going", script])
         #expect(k.status == 1 && k.output.contains("⟨r̃⟩ ="))
     }
+
+    /// dyson -q and set figures=off: no text figures on the terminal, every
+    /// figure still in the note.
+    @Test func quietBatchRunsKeepTheirFiguresInTheNote() throws {
+        let binary = try dysonBinary(), dir = try temporaryFolder()
+        let script = dir + "/s.dyson"
+        try "model dbm n=10\ntrain lr=0.1 steps=30 runs=4\nratio\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let loud = shell([binary, script])
+        #expect(loud.status == 0 && loud.output.contains("⠒"))  // a text figure's legend
+        let quiet = shell([binary, "-q", "--note", dir + "/q.md", script])
+        #expect(quiet.status == 0 && quiet.output.contains("⟨r̃⟩ =") && !quiet.output.contains("⠒"))
+        #expect(try String(contentsOfFile: dir + "/q.md", encoding: .utf8).contains(".svg)"))
+        try "set figures=off\nmodel dbm n=10\ntrain lr=0.1 steps=30 runs=4\nratio\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let off = shell([binary, script])
+        #expect(off.status == 0 && off.output.contains("⟨r̃⟩ =") && !off.output.contains("⠒"))
+    }
 }

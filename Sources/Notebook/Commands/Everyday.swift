@@ -27,13 +27,15 @@ public enum HistoryCommand: NotebookCommand {
     }
 }
 
-/// `clear`: the terminal clears its screen; the notebook only acknowledges it.
+/// `clear`: the terminal clears its screen (the REPL does it instead of
+/// printing this output); without a terminal there is nothing to clear.
 public enum ClearCommand: NotebookCommand {
     public static let spec = CommandSpec(name: "clear", summary: "clear the terminal's screen (the note and the workspace are untouched)")
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         var out = CommandOutput()
         out.journaled = false
+        out.line("(clear clears the screen of a terminal; here there is none)")
         return out
     }
 }
