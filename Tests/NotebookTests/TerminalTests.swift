@@ -62,18 +62,24 @@ struct TerminalTests {
             return false
         }
         deinit { shell(["tmux", "-L", socket, "kill-server"], detached: true) }
+
+        /// Starts `dyson ARGUMENTS` in `dir` (after `environment`, e.g. "env
+        /// -u X") on a 110 × 50 terminal; true once it shows its banner.
+        static func start(_ arguments: String, in dir: String, environment: String) throws -> Tmux? {
+            guard shell(["which", "tmux"]).status == 0 else {
+                Issue.record("tmux is not installed (make test installs it)")
+                return nil
+            }
+            let binary = try dysonBinary(), tmux = Tmux()
+            shell(["tmux", "-L", tmux.socket, "new-session", "-d", "-s", "t", "-x", "110", "-y", "50",
+                   "cd \(dir) && \(environment) \(binary) \(arguments); echo EXITED $?; sleep 30"], detached: true)
+            return tmux.wait(for: "type help") ? tmux : nil
+        }
     }
 
     @Test func replUnderTmux() throws {
-        guard shell(["which", "tmux"]).status == 0 else {
-            Issue.record("tmux is not installed (make test installs it)")
-            return
-        }
-        let binary = try dysonBinary(), dir = try temporaryFolder()
-        let tmux = Tmux()
-        shell(["tmux", "-L", tmux.socket, "new-session", "-d", "-s", "t", "-x", "110", "-y", "50",
-               "cd \(dir) && DYSON_HISTORY=\(dir)/history \(binary) --seed 3; echo EXITED $?; sleep 30"], detached: true)
-        guard tmux.wait(for: "type help") else { return }
+        let dir = try temporaryFolder()
+        guard let tmux = try Tmux.start("--seed 3", in: dir, environment: "DYSON_HISTORY=\(dir)/history") else { return }
         tmux.send("he", "Tab")
         guard tmux.wait(for: "» help") else { return }
         tmux.send("Enter")
@@ -103,20 +109,13 @@ struct TerminalTests {
     /// undo, !shell, a loaded note streams and Ctrl-C stops it whole, the
     /// scan's progress bar is gone before its table, clear.
     @Test func everydayWordsUnderTmux() throws {
-        guard shell(["which", "tmux"]).status == 0 else {
-            Issue.record("tmux is not installed (make test installs it)")
-            return
-        }
-        let binary = try dysonBinary(), dir = try temporaryFolder()
+        let dir = try temporaryFolder()
         try "model dbm n=12\n".write(toFile: dir + "/.dyson_history", atomically: true, encoding: .utf8)
         try "train lr=0.1 steps=20 runs=3 as=small\n".write(toFile: dir + "/script.dyson", atomically: true, encoding: .utf8)
         try handWrittenNote(["model dbm n=10", "train lr=0.1 steps=100 runs=4 seed=2", "model rbm n=6",
                              "train lr=0.01 batch=8 steps=1e9 runs=1 every=500 seed=1", "model dbm n=4"])
             .write(toFile: dir + "/long.md", atomically: true, encoding: .utf8)
-        let tmux = Tmux()
-        shell(["tmux", "-L", tmux.socket, "new-session", "-d", "-s", "t", "-x", "110", "-y", "50",
-               "cd \(dir) && env -u DYSON_HISTORY \(binary) --seed 5; echo EXITED $?; sleep 30"], detached: true)
-        guard tmux.wait(for: "type help") else { return }
+        guard let tmux = try Tmux.start("--seed 5", in: dir, environment: "env -u DYSON_HISTORY") else { return }
         tmux.send("C-r", "dbm n=1")
         guard tmux.wait(for: "(reverse-i-search)`dbm n=1': model dbm n=12") else { return }
         tmux.send("Enter")
