@@ -89,7 +89,7 @@ public final class CommandContext {
             pendingStop = next.origin == nil
                 ? NotebookError("load stopped by Ctrl-C: \(pendingLines.count) line\(pendingLines.count == 1 ? "" : "s") of the loaded note \(pendingLines.count == 1 ? "was" : "were") not run",
                                 suggestion: "what ran is kept; load the note again to run it whole")
-                : NotebookError("source stopped by Ctrl-C at \(next.origin ?? ""): \(pendingLines.count) line\(pendingLines.count == 1 ? " was" : "s were") not run",
+                : NotebookError("source stopped by Ctrl-C before \(next.origin ?? ""): \(pendingLines.count) line\(pendingLines.count == 1 ? " was" : "s were") not run",
                                 suggestion: "what ran is kept")
             pendingLines.removeAll()
             return nil

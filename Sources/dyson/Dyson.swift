@@ -32,7 +32,8 @@ struct Session: ParsableCommand {
         abstract: "Start the notebook (on a terminal), or run commands from FILE or stdin.",
         discussion: """
         On a terminal dyson starts a REPL and writes the session as a lab note in \
-        sessions/. Otherwise it reads commands from FILE or stdin, prints results \
+        sessions/; the lines typed are kept in .dyson_history in the current folder \
+        (the last 2000; DYSON_HISTORY=FILE puts them elsewhere). Otherwise it reads commands from FILE or stdin, prints results \
         without prompts, colour or progress bars, and stops at the first error \
         with exit status 1 (--keep-going carries on).
         """)
