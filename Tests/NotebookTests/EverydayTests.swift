@@ -221,6 +221,7 @@ struct SessionWordsTests {
         for topic in ["", "train", "model", "keys"] {
             let lines = nb.run("help \(topic)").lines
             #expect(lines.allSatisfy { $0.count <= 60 || !$0.dropFirst(12).contains(" ") }, "\(lines)")
+            if topic == "keys" { #expect(lines.dropLast().allSatisfy { $0.count > 45 }, "a paragraph is refilled: \(lines)") }
             // Nothing is lost: the same words in the same order.
             nb.context.textWidth = nil
             let unwrapped = nb.run("help \(topic)").lines

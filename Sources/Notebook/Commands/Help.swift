@@ -9,7 +9,13 @@ public enum HelpCommand: NotebookCommand {
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         var out = try text(args)
-        if let width = context.textWidth { out.lines = out.lines.flatMap { TextWrap.wrap($0, width: width) } }
+        guard let width = context.textWidth else { return out }
+        if let topic = topics[(args.word("command") ?? "").lowercased()] {
+            // A topic is one paragraph: refilled to the width, not wrapped line by line.
+            out.lines = TextWrap.wrap(topic.joined(separator: " "), width: width, indent: 0)
+        } else {
+            out.lines = out.lines.flatMap { TextWrap.wrap($0, width: width) }
+        }
         return out
     }
 
@@ -122,10 +128,11 @@ public enum HelpCommand: NotebookCommand {
 /// under their text: a parameter line (`  name      help …`) under its help,
 /// any other line two columns in from its own indent.
 enum TextWrap {
-    static func wrap(_ line: String, width: Int) -> [String] {
+    /// `indent`: where continuation lines start (default: as the line's shape says).
+    static func wrap(_ line: String, width: Int, indent given: Int? = nil) -> [String] {
         let chars = Array(line)
         guard chars.count > width, width >= 30 else { return [line] }
-        let indent = continuationIndent(chars)
+        let indent = given ?? continuationIndent(chars)
         let head = parameterLine(chars) ? indent : chars.prefix { $0 == " " }.count
         var out = [String]()
         var current = String(chars[..<head])
