@@ -14,6 +14,8 @@ public protocol NotebookCommand: Sendable {
 public struct PendingLine: Sendable {
     public let text: String
     public let frame: LoadFrame
+    /// Where it was written, for errors: "script.dyson:3" (nil for a note's lines).
+    public var origin: String? = nil
 }
 
 /// Where a line comes from: the session itself, or a note being loaded (with
@@ -52,6 +54,13 @@ public final class CommandContext {
     static let maximumLoadedLines = 200_000
     /// Why the queued lines were dropped (Ctrl-C, too many), reported once.
     var pendingStop: NotebookError?
+    /// Where the running queued line was written ("script.dyson:3"), if known.
+    public private(set) var origin: String?
+    /// This session's typed lines (`history`), and `undo` (set by the notebook).
+    public internal(set) var history = SessionHistory()
+    var undo: () throws(NotebookError) -> CommandOutput = { () throws(NotebookError) -> CommandOutput in throw NotebookError("nothing to undo") }
+    /// The terminal's width in columns, for text that wraps (help); nil: no wrapping.
+    public var textWidth: Int?
     /// The session's note so far, and where it is written live (if anywhere).
     var document: () -> NoteDocument = { NoteDocument(front: FrontMatter(version: "", seed: 0, date: "", cores: 0, blas: "")) }
     /// The live note: never overwritten by a command.
@@ -77,8 +86,11 @@ public final class CommandContext {
         if quitRequested { pendingLines.removeAll() }
         guard let next = pendingLines.last else { return nil }
         if cancel.isCancelled {
-            pendingStop = NotebookError("load stopped by Ctrl-C: \(pendingLines.count) lines of the loaded note were not run",
-                                        suggestion: "what ran is kept; load the note again to run it whole")
+            pendingStop = next.origin == nil
+                ? NotebookError("load stopped by Ctrl-C: \(pendingLines.count) line\(pendingLines.count == 1 ? "" : "s") of the loaded note \(pendingLines.count == 1 ? "was" : "were") not run",
+                                suggestion: "what ran is kept; load the note again to run it whole")
+                : NotebookError("source stopped by Ctrl-C before \(next.origin ?? ""): \(pendingLines.count) line\(pendingLines.count == 1 ? " was" : "s were") not run",
+                                suggestion: "what ran is kept")
             pendingLines.removeAll()
             return nil
         }
@@ -91,6 +103,7 @@ public final class CommandContext {
         }
         pendingLines.removeLast()
         frame = next.frame
+        origin = next.origin
         return next.text
     }
 
@@ -98,6 +111,7 @@ public final class CommandContext {
     /// they were stopped early, if they were.
     public func finishPendingLines() -> NotebookError? {
         frame = sessionFrame
+        origin = nil
         loadedLineCount = 0
         defer { pendingStop = nil }
         return pendingStop

@@ -199,6 +199,8 @@ public final class Journal {
     let sandbox: Sandbox
     let assetsName: String
     private let descriptor: Int32
+    /// Where each entry begins in the file (for `truncate`).
+    private var offsets: [off_t] = []
 
     public init(path: String, front: FrontMatter) throws(NotebookError) {
         self.path = path
@@ -236,6 +238,7 @@ public final class Journal {
                 try FileSystem.write(Data(f.svg.utf8), to: file, for: "the note")
             }
         }
+        let start = lseek(descriptor, 0, SEEK_END)
         do throws(NotebookError) {
             try FileSystem.writeAll(descriptor, Data(NoteDocument.markdown(entry, assets: assetsName).utf8), shown: path, command: "the note")
         } catch {
@@ -243,5 +246,26 @@ public final class Journal {
         }
         fsync(descriptor)
         document.entries.append(entry)
+        offsets.append(start)
+    }
+
+    /// Keeps the first `count` entries (`undo`): the file is cut back to where
+    /// the first dropped entry began, and the dropped entries' figures are deleted.
+    public func truncate(toEntries count: Int) throws(NotebookError) {
+        guard count < document.entries.count, count < offsets.count else { return }
+        for case .command(_, _, let figures, _) in document.entries[count...] {
+            for f in figures {
+                if let file = try? sandbox.resolve(target.folder + "/" + assetsName + "/" + NoteDocument.figureFileName(f.file), for: "the note"),
+                   file.kind == .regular {
+                    unlink(file.path)
+                }
+            }
+        }
+        guard ftruncate(descriptor, offsets[count]) == 0 else {
+            throw NotebookError("cannot cut the note \(path) back: \(String(cString: strerror(errno)))", suggestion: "save the session elsewhere with save FILE.md")
+        }
+        fsync(descriptor)
+        document.entries.removeLast(document.entries.count - count)
+        offsets.removeLast(offsets.count - count)
     }
 }

@@ -23,7 +23,8 @@ public final class Notebook {
     public static let commands: [any NotebookCommand.Type] = [
         HelpCommand.self, ModelCommand.self, TrainCommand.self, SpectrumCommand.self, SpacingCommand.self,
         SemicircleCommand.self, RatioCommand.self, FlowCommand.self, MarchenkoPasturCommand.self, ScanCommand.self, ShowCommand.self,
-        SetCommand.self, SaveCommand.self, LoadCommand.self, ExportCommand.self, WeightsCommand.self, LayerCommand.self, PowerLawCommand.self, RandomizeCommand.self, QuitCommand.self,
+        SetCommand.self, SaveCommand.self, LoadCommand.self, SourceCommand.self, ExportCommand.self, WeightsCommand.self, LayerCommand.self, PowerLawCommand.self, RandomizeCommand.self,
+        HistoryCommand.self, UndoCommand.self, ClearCommand.self, QuitCommand.self,
         SubmitCommand.self, WaitCommand.self, JobsCommand.self, CancelCommand.self, ResubmitCommand.self,
     ]
 
@@ -47,7 +48,30 @@ public final class Notebook {
         document = journal?.document ?? NoteDocument(front: front)
         context.notePath = journal?.path
         context.document = { [unowned self] in self.document }
+        context.undo = { [unowned self] () throws(NotebookError) -> CommandOutput in try self.undoLastLine() }
     }
+
+    /// The lines typed so far (with a file: the folder's earlier sessions too).
+    public var history: SessionHistory {
+        get { context.history }
+        set { context.history = newValue }
+    }
+
+    /// The session as it was before a line that changed the note (for `undo`).
+    struct UndoPoint {
+        let line: String
+        let workspace: Workspace
+        let position: Int
+        let entries: Int
+        let journalEntries: Int?
+        /// The commands the line ran, as recorded (a load or source runs many).
+        var ran: [String] = []
+        /// `save` lines run after it: those copies keep the cells undo removes.
+        var savesAfter: [String] = []
+    }
+
+    /// The most recent lines that can be undone, oldest first (at most `UndoCommand.depth`).
+    private var undoPoints: [UndoPoint] = []
 
     public var workspace: Workspace { context.workspace }
 
@@ -90,17 +114,73 @@ public final class Notebook {
         SplitMix64.mix(session &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(position + 1)) % 1_000_000_000
     }
 
-    /// Runs one line (and any lines it queues, e.g. `load`). Errors are returned,
-    /// never thrown: the workspace is unchanged by a failed command.
+    /// Runs one line (and any lines it queues, e.g. `load`, `source`). Errors are
+    /// returned, never thrown: the workspace is unchanged by a failed command.
+    /// `each` sees every result as soon as it is there (a loaded note's output
+    /// streams while the rest of it runs). The line goes into `history`.
     @discardableResult
-    public func execute(_ text: String) -> [Execution] {
-        var results = [executeOne(text)]
-        while let next = context.nextPendingLine() {
-            results.append(executeOne(next))
-            if case .failure = results.last! { context.pendingLines.removeAll() }
+    public func execute(_ text: String, each: ((Execution) -> Void)? = nil) -> [Execution] {
+        history.append(text)
+        var point = UndoPoint(line: text.trimmingCharacters(in: .whitespaces), workspace: context.workspace, position: position,
+                              entries: document.entries.count, journalEntries: journal?.document.entries.count)
+        var results = [Execution]()
+        func add(_ r: Execution) {
+            results.append(r)
+            if case .output(let line, _) = r { point.ran.append(line) }
+            each?(r)
         }
-        if let stopped = context.finishPendingLines() { results.append(.failure(stopped)) }
+        add(executeOne(text))
+        while let next = context.nextPendingLine() {
+            var result = executeOne(next)
+            if case .failure(let e) = result {
+                if let origin = context.origin {
+                    result = .failure(NotebookError("\(origin): \(e.message)", suggestion: [e.suggestion, "the script's later lines were not run"].compactMap { $0 }.joined(separator: "; ")))
+                }
+                context.pendingLines.removeAll()
+            }
+            add(result)
+        }
+        if let stopped = context.finishPendingLines() { add(.failure(stopped)) }
+        if context.sessionFrame.sandbox.confined {
+            // A replay cannot undo: keep no earlier workspaces alive.
+        } else if document.entries.count > point.entries {
+            undoPoints.append(point)
+            if undoPoints.count > UndoCommand.depth { undoPoints.removeFirst() }
+        } else if !undoPoints.isEmpty {
+            undoPoints[undoPoints.count - 1].savesAfter += point.ran.filter { $0.hasPrefix("save ") }
+        }
         return results
+    }
+
+    /// `undo`: back to before the last line that changed the note.
+    private func undoLastLine() throws(NotebookError) -> CommandOutput {
+        guard let point = undoPoints.popLast() else {
+            throw NotebookError("nothing to undo: no line of this session has changed the note, or the last \(UndoCommand.depth) are undone already",
+                                suggestion: "undo takes back up to \(UndoCommand.depth) lines, the latest first")
+        }
+        if let journal, let count = point.journalEntries { try journal.truncate(toEntries: count) }
+        let removed = document.entries.count - point.entries
+        document.entries.removeLast(removed)
+        context.workspace = point.workspace
+        position = point.position
+        var out = CommandOutput()
+        out.journaled = false
+        out.line("undid: \(point.line)")
+        out.line("  \(removed) cell\(removed == 1 ? "" : "s") removed from the note; the workspace is as it was before (model: \(context.workspace.model?.summary ?? "none"))")
+        var kept = [String]()
+        for line in point.ran {
+            guard case .command(let raw)? = try? Lexer.parse(line) else { continue }
+            if raw.name == "export", let file = raw.positional.dropFirst().first, file != "-" { kept.append("\(file) (written by export) is kept") }
+            if raw.name == "submit" || (raw.name == "train" && raw.arguments.contains { $0.key == "on" && $0.value == "slurm" }) {
+                kept.append("the cluster job keeps running and its folder stays (cancel stops it)")
+            }
+        }
+        for k in kept { out.line("  " + k + ": undo deletes no file") }
+        for saved in point.savesAfter {
+            out.line("  '\(saved)' wrote a copy that still has the removed cells: undo deletes no file (save again to update it)")
+        }
+        if !undoPoints.isEmpty { undoPoints[undoPoints.count - 1].savesAfter += point.savesAfter }
+        return out
     }
 
     /// Words people bring from other shells, and what they mean here.
@@ -117,6 +197,10 @@ public final class Notebook {
     }
 
     private func executeOne(_ text: String) -> Execution {
+        if text.trimmingCharacters(in: .whitespaces).hasPrefix("!") {
+            return .failure(NotebookError("dyson runs no shell commands: notes are replayed by other people, and a note that could run '\(text.trimmingCharacters(in: .whitespaces).dropFirst())' would run it on their machine",
+                                          suggestion: "run it in another terminal, or press Ctrl-Z, run it in the shell and type fg to come back (help shell)"))
+        }
         let line: ParsedLine
         do { line = try Lexer.parse(Self.helpRequest(text) ?? text) } catch { return .failure(error) }
         switch line {
@@ -158,7 +242,7 @@ public final class Notebook {
                     context.workspace = saved
                     throw error
                 }
-                position += 1
+                if spec.name != UndoCommand.spec.name { position += 1 }
                 if !output.recordedParameters.isEmpty || output.recordedPositional != nil {
                     var arguments = raw.arguments.filter { output.recordedParameters[$0.key.lowercased()] == nil }
                     for (k, v) in output.recordedParameters.sorted(by: { $0.key < $1.key }) { arguments.append((k, v)) }
@@ -214,33 +298,5 @@ public final class Notebook {
         func quote(_ w: String) -> String { w.contains(" ") ? "\"\(w)\"" : w }
         return ([raw.name] + raw.positional.map(quote) + raw.arguments.map { "\($0.key.lowercased())=\(quote($0.value))" })
             .joined(separator: " ")
-    }
-
-    /// Names for tab completion after `prefix` (the text of the line so far).
-    public static func completions(for lineSoFar: String) -> [String] {
-        let parts = lineSoFar.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-        let current = parts.last ?? ""
-        if parts.count <= 1 {
-            return commands.map { $0.spec.name }.filter { $0.hasPrefix(current) }.sorted()
-        }
-        guard let command = command(named: parts[0].lowercased()) else { return [] }
-        let spec = command.spec
-        if let eq = current.firstIndex(of: "=") {
-            let key = String(current[..<eq]), partial = String(current[current.index(after: eq)...])
-            let first = parts.count > 2 ? parts[1] : nil
-            guard let p = spec.parameters(for: first).first(where: { $0.name == key }), case .choice(let choices) = p.kind else { return [] }
-            return choices.filter { $0.hasPrefix(partial) }.map { "\(key)=\($0)" }
-        }
-        var candidates = [String]()
-        let positionalIndex = parts.count - 2
-        let wordsSoFar = parts.dropFirst().dropLast().filter { !$0.contains("=") }
-        if wordsSoFar.count == positionalIndex, positionalIndex < spec.positional.count,
-           case .choice(let choices) = spec.positional[positionalIndex].kind {
-            candidates += choices
-        }
-        let first: String? = spec.positional.isEmpty ? nil : parts.dropFirst().first
-        let used = Set(parts.compactMap { $0.split(separator: "=").count == 2 ? String($0.split(separator: "=")[0]) : nil })
-        candidates += spec.parameters(for: first).map(\.name).filter { !used.contains($0) }.map { "\($0)=" }
-        return candidates.filter { $0.hasPrefix(current) }
     }
 }

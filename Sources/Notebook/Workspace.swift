@@ -19,6 +19,8 @@ public struct Workspace {
     public var sessionSeed: UInt64
     /// Significant digits shown in results.
     public var digits: Int = 4
+    /// Whether the terminal shows text figures (`set figures=off`); the note keeps its SVGs either way.
+    public var showFigures = true
 
     public init(sessionSeed: UInt64) {
         self.sessionSeed = sessionSeed

@@ -32,7 +32,8 @@ struct Session: ParsableCommand {
         abstract: "Start the notebook (on a terminal), or run commands from FILE or stdin.",
         discussion: """
         On a terminal dyson starts a REPL and writes the session as a lab note in \
-        sessions/. Otherwise it reads commands from FILE or stdin, prints results \
+        sessions/; the lines typed are kept in .dyson_history in the current folder \
+        (the last 2000; DYSON_HISTORY=FILE puts them elsewhere). Otherwise it reads commands from FILE or stdin, prints results \
         without prompts, colour or progress bars, and stops at the first error \
         with exit status 1 (--keep-going carries on).
         """)
@@ -52,6 +53,10 @@ struct Session: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "No colour even on a terminal.")
     var noColor = false
 
+    @Flag(name: [.short, .customLong("quiet")],
+          help: "Quiet: no text figures on the terminal (the note still gets every figure as SVG; set figures=on brings them back) and no banner.")
+    var quiet = false
+
     func run() throws {
         let interactive = file == nil && isatty(0) == 1 && isatty(1) == 1
         let sessionSeed = seed ?? (interactive ? UInt64.random(in: 1...999_999_999) : 1)
@@ -67,9 +72,10 @@ struct Session: ParsableCommand {
         if interactive {
             let progress = TerminalProgress()
             let notebook = Notebook(front: front, journal: journal, progress: progress, cancel: Signals.cancel)
-            REPL(notebook: notebook, color: !noColor).run(notePath: notePath)
+            REPL(notebook: notebook, progress: progress, color: !noColor, quiet: quiet).run(notePath: notePath)
         } else {
             let notebook = Notebook(front: front, journal: journal, cancel: Signals.cancel)
+            if quiet { notebook.context.workspace.showFigures = false }
             Signals.installForBatch()
             // Lines are run as they arrive (a pipe may stay open), from FILE or stdin,
             // read as text with any byte-order mark dropped and CRLF line ends as LF.
@@ -96,16 +102,15 @@ struct Session: ParsableCommand {
                 number += 1
                 if Self.sendsDataToStandardOutput(line) { Terminal.resultsToStandardError = true }
                 Signals.running.store(true, ordering: .relaxed)
-                let results = notebook.execute(line)
-                Signals.running.store(false, ordering: .relaxed)
-                for result in results {
+                notebook.execute(line) { result in
                     if case .failure(let e) = result {
                         failed = true
                         Terminal.error(e, location: "\(file ?? "stdin"):\(number)")
                     } else {
-                        Terminal.show(result, color: false)
+                        Terminal.show(result, color: false, figures: notebook.workspace.showFigures)
                     }
                 }
+                Signals.running.store(false, ordering: .relaxed)
                 if Signals.cancel.isCancelled {
                     // Ctrl-C: the interrupted command kept its partial result in the note.
                     notebook.finish()

@@ -54,26 +54,42 @@ enum Signals {
 /// Tab completion state for readline's C callbacks.
 nonisolated(unsafe) var completionMatches: [String] = []
 nonisolated(unsafe) var completionIndex = 0
+/// The session completion looks at (its result names, its folder).
+nonisolated(unsafe) var completionSession: Notebook?
 
-/// The interactive loop over GNU readline: line editing, persistent history,
-/// completion of commands, parameter names and words, Ctrl-R search, Ctrl-C.
+/// The interactive loop over GNU readline: line editing, the folder's history
+/// (Up, Ctrl-R and `history` walk the same list), completion that knows the
+/// context, Ctrl-C, and results shown as they come (a loaded note streams).
 struct REPL {
     let notebook: Notebook
+    let progress: TerminalProgress
     let color: Bool
+    /// `-q`: no banner and no text figures.
+    var quiet = false
 
-    var historyPath: String {
-        (ProcessInfo.processInfo.environment["DYSON_HISTORY"] ?? (NSHomeDirectory() + "/.dyson_history"))
+    /// `.dyson_history` in the folder dyson starts in, or `DYSON_HISTORY`.
+    static var historyPath: String {
+        ProcessInfo.processInfo.environment["DYSON_HISTORY"] ?? (FileManager.default.currentDirectoryPath + "/" + SessionHistory.fileName)
+    }
+
+    /// The terminal's width in columns (nil when it cannot be asked).
+    static var terminalWidth: Int? {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 
     func run(notePath: String?) {
         dyson_rl_set_name("dyson")
+        completionSession = notebook
         dyson_rl_set_completer { text, start, end in
             let buffer = String(cString: dyson_rl_line_buffer())
             let prefix = String(buffer.utf8.prefix(Int(end))) ?? buffer
-            completionMatches = Notebook.completions(for: prefix)
+            completionMatches = completionSession?.completions(for: prefix) ?? []
             completionIndex = 0
             dyson_rl_no_fallback()
-            dyson_rl_append_character(completionMatches.count == 1 && completionMatches[0].hasSuffix("=") ? 0 : 32)
+            let open = completionMatches.count == 1 && (completionMatches[0].hasSuffix("=") || completionMatches[0].hasSuffix("/"))
+            dyson_rl_append_character(open ? 0 : 32)
             return rl_completion_matches(text) { _, state in
                 if state == 0 { completionIndex = 0 }
                 guard completionIndex < completionMatches.count else { return nil }
@@ -81,26 +97,42 @@ struct REPL {
                 return strdup(completionMatches[completionIndex])
             }
         }
-        read_history(historyPath)
+        let history = SessionHistory(path: Self.historyPath)
+        notebook.history = history
+        for line in history.earlier { add_history(line) }
         Signals.installForREPL()
         Signals.ignoreBrokenPipes()
-        print("dyson \(Notebook.version) — notes go to \(notePath ?? "nowhere (no --note)")")
-        print("type help for the commands, Tab to complete, Ctrl-D to quit")
+        if quiet { notebook.context.workspace.showFigures = false }
+        if !quiet {
+            print("dyson \(Notebook.version) — notes go to \(notePath ?? "nowhere (no --note)")")
+            print("type help for the commands, Tab to complete, Ctrl-D to quit")
+        }
+        var saidProblem: String?
+        func sayHistoryProblem() {
+            guard let problem = history.problem, problem != saidProblem else { return }
+            saidProblem = problem
+            Terminal.error(NotebookError(problem, suggestion: "set DYSON_HISTORY=FILE to keep the history elsewhere"))
+        }
+        sayHistoryProblem()
         while true {
             Signals.cancel.reset()
             guard let raw = readline("» ") else { print(""); break }  // Ctrl-D
             let line = String(cString: raw)
             free(raw)
-            if !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                add_history(line)
-                if append_history(1, historyPath) != 0 { write_history(historyPath) }
-            }
-            for result in notebook.execute(line) {
-                Terminal.show(result, color: color)
+            if !line.trimmingCharacters(in: .whitespaces).isEmpty { add_history(line) }
+            notebook.context.textWidth = Self.terminalWidth
+            notebook.execute(line) { result in
+                progress.finish()  // a bar left by an interrupted command goes before the output
+                if case .output(let recorded, _) = result, recorded == ClearCommand.spec.name {
+                    Terminal.clearScreen()
+                    return
+                }
+                Terminal.show(result, color: color, figures: notebook.workspace.showFigures)
                 if case .output(_, let out) = result, out.remarks.contains(where: { $0.hasPrefix("stopped early") }) {
                     print("(interrupted: the partial result is kept and is the current result)")
                 }
             }
+            sayHistoryProblem()
             if notebook.quitRequested { break }
         }
         notebook.finish()

@@ -9,17 +9,25 @@ enum Terminal {
     /// stdout (`export spectra -`), so that the data stays clean for a pipe.
     nonisolated(unsafe) static var resultsToStandardError = false
 
-    static func show(_ execution: Execution, color: Bool) {
+    /// Prints a result; `figures: false` (`set figures=off`, `-q`) leaves out
+    /// the text figures (the note keeps their SVGs).
+    static func show(_ execution: Execution, color: Bool, figures: Bool = true) {
         switch execution {
         case .output(_, let out):
             for line in out.lines { emit(line) }
-            for f in out.figures { emit(TextRenderer(color: color).render(f.figure), newline: false) }
+            if figures { for f in out.figures { emit(TextRenderer(color: color).render(f.figure), newline: false) } }
             for r in out.remarks { emit(color ? "\u{1B}[2m\(r)\u{1B}[0m" : r) }
         case .failure(let e):
             error(e)
         case .prose, .nothing:
             break
         }
+        fflush(nil)
+    }
+
+    /// `clear`: the screen and its scrollback are cleared, the cursor goes home.
+    static func clearScreen() {
+        print("\u{1B}[H\u{1B}[2J\u{1B}[3J", terminator: "")
         fflush(nil)
     }
 

@@ -65,13 +65,56 @@ struct LanguageTests {
     }
 
     @Test func completion() {
-        #expect(Notebook.completions(for: "he") == ["help"])
-        #expect(Notebook.completions(for: "model r") == ["rbm"])
-        #expect(Notebook.completions(for: "model rbm n").contains("n="))
-        #expect(Notebook.completions(for: "train l") == ["lr="])
-        #expect(Notebook.completions(for: "model ts data=f") == ["data=fresh"])
-        #expect(!Notebook.completions(for: "train lr=0.1 l").contains("lr="))
-        #expect(Notebook.completions(for: "export ") .contains("spectra"))
+        let c = Completion(listFolder: { _ in [] })
+        #expect(c.candidates(for: "he") == ["help"])
+        #expect(c.candidates(for: "model r") == ["rbm"])
+        #expect(c.candidates(for: "model rbm n").contains("n="))
+        #expect(c.candidates(for: "train l") == ["lr="])
+        #expect(c.candidates(for: "model ts data=f") == ["data=fresh"])
+        #expect(!c.candidates(for: "train lr=0.1 l").contains("lr="))
+        #expect(c.candidates(for: "export ").contains("spectra"))
+    }
+
+    /// After `model rbm ` only the RBM's parameters, each once; a model
+    /// without its kind offers the kinds; `train` is `train new`.
+    @Test func completionKnowsTheVariant() {
+        let c = Completion(listFolder: { _ in [] })
+        let rbm = Set(ModelCommand.spec.variants["rbm"]!.map { "\($0.name)=" })
+        #expect(c.candidates(for: "model rbm ") == ModelCommand.spec.variants["rbm"]!.map { "\($0.name)=" })
+        #expect(Set(c.candidates(for: "model rbm n=10 ")) == rbm.subtracting(["n="]))
+        #expect(!c.candidates(for: "model rbm ").contains("noise="))
+        #expect(c.candidates(for: "model ") == ["ts", "rbm", "dbm"])
+        #expect(c.candidates(for: "train ").contains("lr=") && !c.candidates(for: "train ").contains("of="))
+        #expect(c.candidates(for: "train continue ").contains("of=") && !c.candidates(for: "train continue ").contains("lr="))
+        let all = c.candidates(for: "train ")
+        #expect(Set(all).count == all.count)
+        // Values: choices, else the default.
+        #expect(c.candidates(for: "model rbm gradient=") == ["gradient=sampled", "gradient=exact"])
+        #expect(c.candidates(for: "model rbm init=") == ["init=0.1"])
+        #expect(c.candidates(for: "set figures=o") == ["figures=on", "figures=off"])
+        #expect(c.candidates(for: "help tr") == ["train"])
+        #expect(c.candidates(for: "help no") == ["notes"])
+    }
+
+    /// `of=` offers the results kept with as= (weight sets for layer commands);
+    /// where a file is expected, the folder's files (notes after load and save,
+    /// scripts after source, any file after export WHAT), folders ending in /.
+    @Test func completionOffersNamesAndFiles() {
+        let folders: [String: [(name: String, isFolder: Bool)]] = [
+            ".": [("sessions", true), ("a.md", false), ("b.dyson", false), ("out.csv", false), (".hidden.md", false)],
+            "sessions/": [("rbm.md", false), ("rbm.dyson", false), ("rbm.assets", true)],
+        ]
+        let c = Completion(resultNames: ["small", "large"], weightNames: ["gpt"], listFolder: { folders[$0] ?? [] })
+        #expect(c.candidates(for: "spacing of=") == ["of=large", "of=small"])
+        #expect(c.candidates(for: "spacing of=s") == ["of=small"])
+        #expect(c.candidates(for: "layer of=") == ["of=gpt"])
+        #expect(c.candidates(for: "load ") == ["a.md", "sessions/"])
+        #expect(c.candidates(for: "load sessions/") == ["sessions/rbm.assets/", "sessions/rbm.md"])
+        #expect(c.candidates(for: "source ") == ["b.dyson", "sessions/"])
+        #expect(c.candidates(for: "source sessions/r") == ["sessions/rbm.assets/", "sessions/rbm.dyson"])
+        #expect(c.candidates(for: "export spectra o") == ["out.csv"])
+        #expect(c.candidates(for: "save .") == [".hidden.md"])
+        #expect(c.candidates(for: "export ") == ["spectra", "weights", "results"])
     }
 
     @Test func numbersAreFormattedWithTheirErrors() {

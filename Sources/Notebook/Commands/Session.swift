@@ -24,17 +24,18 @@ public enum ShowCommand: NotebookCommand {
     }
 }
 
-/// `set seed=… digits=…`
+/// `set seed=… digits=… figures=on|off`
 public enum SetCommand: NotebookCommand {
     public static let spec = CommandSpec(
-        name: "set", summary: "set the session seed (for later commands) or the significant digits shown",
+        name: "set", summary: "set the session seed (for later commands), the significant digits shown, or whether the terminal shows figures",
         parameters: [
             ParameterSpec("seed", .integer(0...Int(Int64.max)), help: "session seed"),
             ParameterSpec("digits", .integer(2...15), help: "significant digits in results"),
-        ], examples: ["set seed=7", "set digits=6"])
+            ParameterSpec("figures", .choice(["on", "off"]), help: "off: no text figures on the terminal, for quiet batch runs (the note keeps every figure as SVG; dyson -q starts so)"),
+        ], examples: ["set seed=7", "set digits=6", "set figures=off"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
-        guard !args.given.isEmpty else { throw NotebookError("set needs seed=… or digits=…", suggestion: "e.g. set digits=6") }
+        guard !args.given.isEmpty else { throw NotebookError("set needs seed=…, digits=… or figures=…", suggestion: "e.g. set digits=6") }
         var out = CommandOutput()
         if let s = args.integer("seed") {
             context.workspace.sessionSeed = UInt64(s)
@@ -43,6 +44,10 @@ public enum SetCommand: NotebookCommand {
             out.line("session seed \(s)" + by)
         }
         if let d = args.integer("digits") { context.workspace.digits = d; out.line("digits \(d)") }
+        if let f = args.word("figures") {
+            context.workspace.showFigures = f == "on"
+            out.line(f == "on" ? "figures shown on the terminal" : "figures not shown on the terminal (the note keeps them as SVG)")
+        }
         return out
     }
 }
@@ -182,7 +187,7 @@ public enum QuitCommand: NotebookCommand {
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         var out = CommandOutput()
-        guard context.frame.chain.isEmpty else {
+        guard !context.confined else {
             out.line("(quit skipped: a replayed or loaded note does not end the session)")
             return out
         }
