@@ -85,6 +85,8 @@ public enum HelpCommand: NotebookCommand {
             "each command in a ```dyson block, its output in a ```text block, figures as SVG files in NOTE.assets/,",
             "lines starting with # as prose. A command is appended and flushed when it finishes, so a crash loses",
             "at most the command that was running. save FILE.md writes a copy; dyson replay NOTE.md re-runs it.",
+            "To share one: dyson convert NOTE.md --to html (one self-contained page, figures inlined) or",
+            "--to ipynb (a Jupyter notebook: prose as markdown cells, each command a cell with its output).",
         ],
         "seeds": [
             "The session has a seed (--seed, random on a terminal); every command that draws random numbers gets",
