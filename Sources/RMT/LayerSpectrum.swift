@@ -185,17 +185,20 @@ extension LayerSpectrum {
     }
 
     /// Nearest-neighbour spacings of the bulk after unfolding: the bulk's
-    /// staircase fitted by a polynomial (degree up to 9, one per 8 levels
-    /// kept), a tenth of the levels dropped at each end. The fit follows the
-    /// bulk's own density, so a trained bulk that is not Marchenko–Pastur
-    /// unfolds as well as a random one. For a random layer the spacings follow
+    /// staircase, as a function of the singular value s = √x, fitted by a
+    /// polynomial (degree up to 9, one per 8 levels kept), a tenth of the
+    /// levels dropped at each end. In s the density of a square layer is a
+    /// quarter circle, finite at 0, where in x it diverges as x^{−1/2}; a
+    /// monotone change of variable leaves unfolded spacings unchanged. The fit
+    /// follows the bulk's own density, so a trained bulk that is not
+    /// Marchenko–Pastur unfolds as well as a random one. For a random layer the spacings follow
     /// the β = 1 (GOE) law: Var(s) = 0.2855, the Wigner surmise's 0.2732.
     /// Neighbouring spacings of one spectrum are anticorrelated (levels are
     /// rigid), so KS p-values that treat them as independent are approximate.
     public var bulkSpacings: Spacings.Unfolded {
         let (bulk, trim) = bulkLevels
         let degree = max(1, min(9, (bulk.count - 2 * trim) / 8))
-        return Spacings.unfold([bulk], method: .polynomial(degree: degree), discard: trim)
+        return Spacings.unfold([bulk.map { $0.squareRoot() }], method: .polynomial(degree: degree), discard: trim)
     }
 }
 

@@ -69,20 +69,18 @@ enum LoadWeights {
             folderName = parent.isEmpty ? "." : parent
             pattern = (name as NSString).lastPathComponent
         } else {
-            let target = try context.resolve(name, for: "load")
-            guard target.kind == .directory,
-                  !FileManager.default.fileExists(atPath: (target.path as NSString).appendingPathComponent("model.safetensors.index.json")) else { return nil }
+            guard let folder = try resolveFolder(name, context: context),
+                  !FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors.index.json")) else { return nil }
             folderName = name
             pattern = nil
         }
-        let folder = try context.resolve(folderName, for: "load")
-        guard folder.kind == .directory else {
+        guard let folder = try resolveFolder(folderName, context: context) else {
             throw NotebookError("load weights: \(folderName) is not a folder", suggestion: "check the path (relative names start at the note's folder)")
         }
-        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         let members = entries.filter { entry in
             if let pattern, fnmatch(pattern, entry, 0) != 0 { return false }
-            let full = (folder.path as NSString).appendingPathComponent(entry)
+            let full = (folder as NSString).appendingPathComponent(entry)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { return false }
             if isDirectory.boolValue {
@@ -98,6 +96,17 @@ enum LoadWeights {
         }
         let prefix = folderName == "." && !name.hasPrefix("./") ? "" : (folderName.hasSuffix("/") ? folderName : folderName + "/")
         return members.map { prefix + $0 }
+    }
+
+    /// The real path of the folder `name` (trailing slashes allowed; `.` is
+    /// the folder names start at), under the running line's rules; nil when
+    /// it is not a folder.
+    static func resolveFolder(_ name: String, context: CommandContext) throws(NotebookError) -> String? {
+        var trimmed = name
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        if trimmed == "." || trimmed == "./" || trimmed.isEmpty { return context.baseDirectory }
+        let target = try context.resolve(trimmed, for: "load")
+        return target.kind == .directory ? target.path : nil
     }
 
     /// The training step in a checkpoint's name: the last run of digits in the
@@ -168,8 +177,8 @@ enum LoadWeights {
         out.line("loaded as '\(seriesName)' (each checkpoint as \(seriesName)@STEP): flow of=\(seriesName) follows the levels over training; layer \(layerNames.first ?? "NAME") of=\(setNames.last ?? seriesName) shows one")
         if let notePath = context.notePath {
             let folder = URL(fileURLWithPath: notePath).deletingLastPathComponent().standardizedFileURL.path + "/"
-            let resolved = (try? context.resolve(isGlob(name) ? ((name as NSString).deletingLastPathComponent.isEmpty ? "." : (name as NSString).deletingLastPathComponent) : name, for: "load").path) ?? ""
-            if (resolved + "/").hasPrefix(folder) {
+            let resolved = (try? resolveFolder(isGlob(name) ? (name as NSString).deletingLastPathComponent : name, context: context)) ?? nil
+            if let resolved, (resolved + "/").hasPrefix(folder) {
                 let relative = String((resolved + "/").dropFirst(folder.count))
                 out.recordedPositional = [isGlob(name) ? relative + (name as NSString).lastPathComponent : (relative.isEmpty ? "./" : relative)]
             }
