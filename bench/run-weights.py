@@ -5,7 +5,8 @@
     swift build -c release --product dyson
     python3 bench/run-weights.py [--size 4096] [--layers 8 --layer-size 1024]
 
-Cases (best of --repeat runs each; all cores on both sides):
+Cases (best of --repeat runs each; --threads BLAS threads on both sides, 1 by
+default, as bench/run-linalg.py; dyson analyses --threads layers at once):
   layer N×N    dyson: `load weights layer.npy` + `powerlaw layer replicas=0` +
                `ratio layer=layer` (read, Gram matrix, dsyevd, Marchenko–Pastur
                fit, outliers, α, ⟨r̃⟩), timed as the whole dyson process;
@@ -22,8 +23,6 @@ import subprocess
 import tempfile
 import time
 
-import numpy as np
-
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 dyson = os.environ.get("DYSON", os.path.join(root, ".build/release/dyson"))
 ap = argparse.ArgumentParser()
@@ -31,7 +30,13 @@ ap.add_argument("--size", type=int, default=4096)
 ap.add_argument("--layers", type=int, default=8)
 ap.add_argument("--layer-size", type=int, default=1024)
 ap.add_argument("--repeat", type=int, default=2)
+ap.add_argument("--threads", type=int, default=1,
+                help="BLAS threads on both sides (default 1: an OpenBLAS with more threads than free cores spins)")
 args = ap.parse_args()
+# Read by numpy's OpenBLAS at import, and by dyson for its layer analyses.
+os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+os.environ["OMP_NUM_THREADS"] = str(args.threads)
+import numpy as np  # noqa: E402
 
 
 def best(body):
@@ -77,7 +82,7 @@ with tempfile.TemporaryDirectory() as folder:
     t_n = best(lambda: eigvalsh_layers(ckpt))
     rows.append((f"checkpoint {args.layers}×{m}²", t_d, t_n))
 
-print(f"dyson layer analysis vs numpy {np.__version__} eigvalsh(WᵀW), {os.cpu_count()} cores, best of {args.repeat}")
+print(f"dyson layer analysis vs numpy {np.__version__} eigvalsh(WᵀW), {args.threads} BLAS thread(s) each, {os.cpu_count()} cores, best of {args.repeat}")
 print(f"{'case':<24}{'dyson (all)':>14}{'numpy eigvalsh':>16}{'numpy/dyson':>13}")
 for case, d, p in rows:
     print(f"{case:<24}{d:>12.3g} s{p:>14.3g} s{p / d:>12.2f}×")

@@ -21,7 +21,9 @@ struct WeightSeriesTests {
         let (nb, dir) = try makeSession(seed: 4)
         try Self.write(WeightsCommandTests.spikedLayer(rows: 300, cols: 100, t: 2, seed: 3), dir + "/w.npy")
         let a = nb.run("weights w.npy as=a"), b = nb.run("load weights w.npy as=b")
-        #expect(a.records.map(\.value) == b.records.map(\.value) && !a.records.isEmpty)
+        // Equal up to the rounding of a threaded BLAS (its sums depend on the thread count).
+        #expect(a.records.count == b.records.count && !a.records.isEmpty)
+        for (x, y) in zip(a.records, b.records) { #expect(x.quantity == y.quantity && abs(x.value - y.value) <= 1e-9 * max(1, abs(y.value))) }
         #expect(b.recordedPositional == ["weights", "w.npy"])
         let note = try String(contentsOfFile: dir + "/note.md", encoding: .utf8)
         #expect(note.contains("\nload weights w.npy as=b\n"))

@@ -99,12 +99,13 @@ public enum WeightsCommand: NotebookCommand {
         return (file, chosen, candidates)
     }
 
-    /// Analyses every layer, several at a time: one layer per core with
-    /// single-threaded BLAS when there are several, threaded BLAS for one.
+    /// Analyses every layer, several at a time: one layer per thread with
+    /// single-threaded BLAS when there are several, threaded BLAS for one
+    /// (``threads`` of them).
     /// Memory: about one layer (and its Gram matrix) per core. The first
     /// error (in file order) is thrown; Ctrl-C stops between layers.
     static func analyse(_ tensors: [Tensor], cancel: CancellationFlag) throws(NotebookError) -> [LoadedLayer] {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = threads
         let results = ResultSlots<LoadedLayer>(count: tensors.count)
         if tensors.count == 1 {
             BLAS.setThreads(cores)
@@ -134,6 +135,13 @@ public enum WeightsCommand: NotebookCommand {
             }
         }
         return layers
+    }
+
+    /// Threads for the layer analyses: OPENBLAS_NUM_THREADS when set (as
+    /// OpenBLAS itself would take it), else every core.
+    static var threads: Int {
+        ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }.map { max(1, $0) }
+            ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
     /// Reads one layer (one layer's memory) and analyses its levels.
