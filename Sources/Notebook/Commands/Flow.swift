@@ -7,7 +7,7 @@ import RMT
 /// `flow`: the ensemble-mean level trajectories against learning time t = α·step.
 public enum FlowCommand: NotebookCommand {
     public static let spec = CommandSpec(
-        name: "flow", summary: "eigenvalue flow: mean levels against learning time t = α·step",
+        name: "flow", summary: "eigenvalue flow: mean levels against learning time t = α·step; for a checkpoint series, the largest levels, bulk edge, outliers and α against the step",
         parameters: [ParameterSpec("of", .text, help: "the result named NAME (train … as=NAME), or a checkpoint series (load weights DIR/ as=NAME), instead of the last"),
                      ParameterSpec("layer", .text, help: "for a checkpoint series: only the layers matching this pattern")],
         examples: ["flow", "flow of=mlp layer=coefs_0"])

@@ -84,7 +84,7 @@ public enum SaveCommand: NotebookCommand {
 /// symbolic links); Ctrl-C stops a load as a whole.
 public enum LoadCommand: NotebookCommand {
     public static let spec = CommandSpec(
-        name: "load", summary: "run the commands of a saved note here (with their recorded seeds), then carry on",
+        name: "load", summary: "run the commands of a saved note here (with their recorded seeds), then carry on; load weights FILE|DIR/ reads a network's layers",
         positional: [ParameterSpec("file", .text, help: "the note to load (.md), or weights (then PATH)"),
                      ParameterSpec("path", .text, default: "", help: "after weights: a .npy, .npz or .safetensors file, or a folder or glob of checkpoints (a series)")],
         parameters: [ParameterSpec("only", .choice(["scans"]), help: "only=scans: take the note's recorded scan tables as they are (no training), e.g. to finish an interrupted scan with first=")],
