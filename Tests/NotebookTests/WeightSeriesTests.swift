@@ -78,6 +78,10 @@ struct WeightSeriesTests {
         #expect(nb.fail("load weights nothing/*.npy")?.message.contains("not a folder") == true)
         #expect(nb.fail("load weights ckpt/*.npz")?.message.contains("nothing in ckpt matches") == true)
         #expect(LoadWeights.step(in: "run3-step0200.npz") == 200 && LoadWeights.step(in: "final.safetensors") == nil)
+        // A folder holding model.safetensors.index.json is one (sharded) checkpoint, slash or not.
+        try FileManager.default.copyItem(atPath: WeightsCommandTests.fixtures + "/sharded", toPath: dir + "/sharded")
+        let sharded = nb.run("load weights sharded/ as=s")
+        #expect(nb.workspace.weightSeries["s"] == nil && nb.workspace.weightSets["s"] != nil, "\(sharded.lines)")
     }
 
     @Test func aNoteWithASeriesReplays() throws {

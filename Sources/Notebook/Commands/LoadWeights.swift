@@ -46,7 +46,10 @@ enum LoadWeights {
         if let members = try seriesMembers(name, context: context) {
             out = try readSeries(name, members: members, glob: glob, as: setName, context: context)
         } else {
-            out = try WeightsCommand.read(name, glob: glob, as: setName, context: context)
+            // A folder with model.safetensors.index.json is one sharded checkpoint.
+            var file = name
+            while file.count > 1 && file.hasSuffix("/") { file.removeLast() }
+            out = try WeightsCommand.read(file, glob: glob, as: setName, context: context)
         }
         out.journaled = true
         out.recordedPositional = ["weights"] + (out.recordedPositional ?? [name])
