@@ -144,6 +144,11 @@ enum LoadWeights {
                            context: CommandContext) throws(NotebookError) -> CommandOutput {
         let (members, steps, byStep) = order(unordered)
         let seriesName = requested ?? defaultName(name)
+        // As the note records it (relative to its folder), in the note's text too.
+        let folderName = isGlob(name) ? (name as NSString).deletingLastPathComponent : name
+        let recordedFolder = ((try? resolveFolder(folderName, context: context)) ?? nil)
+            .flatMap { WeightsCommand.noteRelative($0 + "/", context: context) }
+        let recorded = recordedFolder.map { f in isGlob(name) ? f + (name as NSString).lastPathComponent : (f.isEmpty ? "./" : f) }
         var sets = [LoadedWeights](), setNames = [String]()
         for (k, member) in members.enumerated() {
             if context.cancel.isCancelled {
@@ -151,20 +156,21 @@ enum LoadWeights {
             }
             context.progress?.update(label: "load weights", fraction: Double(k) / Double(members.count), detail: member)
             let path = try context.resolve(member, for: "load").path
-            let (file, _, candidates) = try WeightsCommand.open(path, name: member, glob: glob)
+            let shown = WeightsCommand.noteRelative(path, context: context) ?? member
+            let (file, _, candidates) = try WeightsCommand.open(path, name: shown, glob: glob)
             let layers = try WeightsCommand.analyse(candidates, cancel: context.cancel)
-            sets.append(LoadedWeights(file: member, path: path, format: file.format.rawValue, layers: layers))
+            sets.append(LoadedWeights(file: shown, path: path, format: file.format.rawValue, layers: layers))
             setNames.append("\(seriesName)@\(steps[k])")
         }
         context.progress?.finish()
         for (set, key) in zip(sets, setNames) { context.workspace.weightSets[key] = set }
-        context.workspace.weightSeries[seriesName] = WeightSeries(source: name, steps: steps, byStep: byStep, sets: sets, setNames: setNames)
+        context.workspace.weightSeries[seriesName] = WeightSeries(source: recorded ?? name, steps: steps, byStep: byStep, sets: sets, setNames: setNames)
         context.workspace.lastSeries = seriesName
         context.workspace.lastWeights = setNames.last
 
         var out = CommandOutput()
         let layerNames = sets.flatMap { $0.layers.map(\.name) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        out.line("\(name): a series of \(sets.count) checkpoint\(sets.count == 1 ? "" : "s"), ordered by \(byStep ? "the step in the file name" : "name (the names carry no distinct step numbers; steps are positions)"); \(layerNames.count) layer\(layerNames.count == 1 ? "" : "s")\(glob.map { " matching \($0)" } ?? "")")
+        out.line("\(recorded ?? name): a series of \(sets.count) checkpoint\(sets.count == 1 ? "" : "s"), ordered by \(byStep ? "the step in the file name" : "name (the names carry no distinct step numbers; steps are positions)"); \(layerNames.count) layer\(layerNames.count == 1 ? "" : "s")\(glob.map { " matching \($0)" } ?? "")")
         out.line("outliers: levels of X = WᵀW/M beyond the fitted Marchenko–Pastur edge + 4 Tracy–Widom scales, per layer")
         var table = TextTable([TextTable.Column("step"), TextTable.Column("file", .left)]
                               + layerNames.map { TextTable.Column($0) }, indent: "  ")
@@ -178,14 +184,7 @@ enum LoadWeights {
         }
         out.lines += table.lines
         out.line("loaded as '\(seriesName)' (each checkpoint as \(seriesName)@STEP): flow of=\(seriesName) follows the levels over training; layer \(layerNames.first ?? "NAME") of=\(setNames.last ?? seriesName) shows one")
-        if let notePath = context.notePath {
-            let folder = URL(fileURLWithPath: notePath).deletingLastPathComponent().standardizedFileURL.path + "/"
-            let resolved = (try? resolveFolder(isGlob(name) ? (name as NSString).deletingLastPathComponent : name, context: context)) ?? nil
-            if let resolved, (resolved + "/").hasPrefix(folder) {
-                let relative = String((resolved + "/").dropFirst(folder.count))
-                out.recordedPositional = [isGlob(name) ? relative + (name as NSString).lastPathComponent : (relative.isEmpty ? "./" : relative)]
-            }
-        }
+        if let recorded { out.recordedPositional = [recorded] }
         return out
     }
 

@@ -30,6 +30,10 @@ public enum WeightsCommand: NotebookCommand {
     /// FILE` both come here.
     static func read(_ name: String, glob: String?, as setName: String?, context: CommandContext) throws(NotebookError) -> CommandOutput {
         let path = try context.resolve(name, for: "weights").path
+        // As the note records it (relative to the note's folder), so that the
+        // note reads the same when written and when replayed.
+        let relative = noteRelative(path, context: context)
+        let name = relative ?? name
         let (file, chosen, candidates) = try open(path, name: name, glob: glob)
         let vectors = chosen.filter { $0.role == .vector }
         let skipped = chosen.compactMap { t -> String? in if case .skipped(let why) = t.role { return "\(t.name) (\(why))" } else { return nil } }
@@ -69,11 +73,15 @@ public enum WeightsCommand: NotebookCommand {
         if !skipped.isEmpty { out.line("skipped: " + skipped.prefix(8).joined(separator: ", ") + (skipped.count > 8 ? ", … (\(skipped.count) in all)" : "")) }
         for note in file.notes.prefix(4) { out.line("note: \(note)") }
         out.line("loaded as '\(setName)': layer \(layers[0].name) shows one in detail")
-        if let notePath = context.notePath {
-            let folder = URL(fileURLWithPath: notePath).deletingLastPathComponent().standardizedFileURL.path + "/"
-            if path.hasPrefix(folder) { out.recordedPositional = [String(path.dropFirst(folder.count))] }
-        }
+        if let relative { out.recordedPositional = [relative] }
         return out
+    }
+
+    /// `path` relative to the live note's folder when it lies inside it.
+    static func noteRelative(_ path: String, context: CommandContext) -> String? {
+        guard let notePath = context.notePath else { return nil }
+        let folder = URL(fileURLWithPath: notePath).deletingLastPathComponent().standardizedFileURL.path + "/"
+        return path.hasPrefix(folder) ? String(path.dropFirst(folder.count)) : nil
     }
 
     /// Opens a weight file and picks the tensors `glob` names: all of them, and
