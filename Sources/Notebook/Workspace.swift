@@ -14,6 +14,9 @@ public struct Workspace {
     /// Weight files read by `weights`, by name (as=NAME or the file's stem), and the last.
     public var weightSets: [String: LoadedWeights] = [:]
     public var lastWeights: String?
+    /// Checkpoint series read by `load weights DIR/` (or a glob), and the last.
+    public var weightSeries: [String: WeightSeries] = [:]
+    public var lastSeries: String?
     /// Every analysis result so far, for `export results`.
     public var records: [ResultRecord] = []
     public var sessionSeed: UInt64

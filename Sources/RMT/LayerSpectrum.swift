@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Linalg
 
 /// The spectrum of one weight matrix against Marchenko–Pastur: a fitted scale,
 /// the bulk edge, the outliers beyond it, spectral norm and stable rank.
@@ -66,15 +67,23 @@ public struct LayerSpectrum: Sendable {
 
     /// Analyses a `rows × cols` matrix from its singular values (any order).
     public init(singularValues: [Double], rows: Int, cols: Int) throws(FitError) {
+        let m = max(rows, cols)
+        try FitError.requireFinite(singularValues, "singular values")
+        try self.init(levels: singularValues.map { $0 * $0 / Double(m) }, rows: rows, cols: cols)
+    }
+
+    /// Analyses a `rows × cols` matrix from its levels x_i = s_i²/M (any order;
+    /// ``levels(of:)`` computes them).
+    public init(levels: [Double], rows: Int, cols: Int) throws(FitError) {
         let m = max(rows, cols), n = min(rows, cols)
         self.m = m
         self.n = n
-        guard singularValues.count == n, n >= 1 else {
-            throw FitError(.mismatchedLengths, "a \(rows)×\(cols) matrix has \(n) singular values, got \(singularValues.count)")
+        guard levels.count == n, n >= 1 else {
+            throw FitError(.mismatchedLengths, "a \(rows)×\(cols) matrix has \(n) levels, got \(levels.count)")
         }
-        try FitError.requireFinite(singularValues, "singular values")
+        try FitError.requireFinite(levels, "levels")
         ratio = Double(n) / Double(m)
-        let x = singularValues.map { $0 * $0 / Double(m) }.sorted()
+        let x = levels.sorted()
         eigenvalues = x
         guard let top = x.last, top > 0 else { throw FitError(.degenerate, "the layer is zero: every singular value is 0") }
         spectralNorm = (top * Double(m)).squareRoot()
@@ -162,9 +171,55 @@ extension LayerSpectrum {
     /// Neighbouring ratios share a gap, so they are correlated: take errors
     /// from blocks (the jackknife of ``Statistics/meanWithError(_:blocks:)``).
     public var bulkRatios: (ratios: [Double], levels: Int, trimmed: Int) {
+        let (bulk, trim) = bulkLevels
+        return (Spacings.ratios([bulk], discard: trim), bulk.count, trim)
+    }
+
+    /// The bulk (levels at or below the outlier threshold and above 10⁻¹² of
+    /// the largest) and how many levels bulk statistics drop at each end (a
+    /// tenth, none below 20 levels).
+    public var bulkLevels: (levels: [Double], trimmed: Int) {
         let floor = (eigenvalues.last ?? 0) * 1e-12
         let bulk = eigenvalues.filter { $0 <= outlierThreshold && $0 > floor }
-        let trim = bulk.count >= 20 ? bulk.count / 10 : 0
-        return (Spacings.ratios([bulk], discard: trim), bulk.count, trim)
+        return (bulk, bulk.count >= 20 ? bulk.count / 10 : 0)
+    }
+
+    /// Nearest-neighbour spacings of the bulk after unfolding: the bulk's
+    /// staircase, as a function of the singular value s = √x, fitted by a
+    /// polynomial (degree up to 9, one per 8 levels kept), a tenth of the
+    /// levels dropped at each end. In s the density of a square layer is a
+    /// quarter circle, finite at 0, where in x it diverges as x^{−1/2}; a
+    /// monotone change of variable leaves unfolded spacings unchanged. The fit
+    /// follows the bulk's own density, so a trained bulk that is not
+    /// Marchenko–Pastur unfolds as well as a random one. For a random layer the spacings follow
+    /// the β = 1 (GOE) law: Var(s) = 0.2855, the Wigner surmise's 0.2732.
+    /// Neighbouring spacings of one spectrum are anticorrelated (levels are
+    /// rigid), so KS p-values that treat them as independent are approximate.
+    public var bulkSpacings: Spacings.Unfolded {
+        let (bulk, trim) = bulkLevels
+        let degree = max(1, min(9, (bulk.count - 2 * trim) / 8))
+        return Spacings.unfold([bulk.map { $0.squareRoot() }], method: .polynomial(degree: degree), discard: trim)
+    }
+}
+
+extension LayerSpectrum {
+    /// The levels x_i = λ_i(WᵀW)/M of a `rows × cols` matrix W (M the larger
+    /// side, N the smaller), ascending: one symmetric eigensolve (`dsyevd`,
+    /// eigenvalues only) of the N × N Gram matrix of the smaller side, formed
+    /// by `dsyrk`. That is about MN² + 4N³/3 flops against the ≈ 4MN² + 8N³
+    /// of a bidiagonalising SVD, and what WeightWatcher and numpy's `eigvalsh`
+    /// of WᵀW do.
+    ///
+    /// Accuracy: each level to within about N·ε·x_max (the Gram matrix squares
+    /// the condition number), so levels below ≈ 10⁻¹³ x_max are rounding
+    /// noise; the few that come out negative are set to 0. For a density, an
+    /// edge, outliers or a tail that is immaterial; the smallest singular
+    /// values of a nearly singular layer need the SVD.
+    public static func levels(of matrix: Matrix) throws(LinalgError) -> [Double] {
+        let n = min(matrix.rows, matrix.cols), m = max(matrix.rows, matrix.cols)
+        guard n >= 1 else { return [] }
+        let gram = Products.gram(matrix.rows >= matrix.cols ? matrix : matrix.transposed)
+        let eigen = try SymmetricEigenSolver(n: n).eigenvalues(of: gram)
+        return eigen.map { max(0, $0) / Double(m) }
     }
 }

@@ -53,7 +53,8 @@ struct CommandLineFuzzer {
         gentle = chance(0.8)
         if chance(0.9) { lines.append(line(for: ModelCommand.spec)) }
         if chance(0.85) { lines.append(line(for: TrainCommand.spec)) }
-        if chance(0.6) { lines.append("weights \(Self.weightFile)") }
+        // Both spellings (chosen without a draw, so the sessions stay as they were).
+        if chance(0.6) { lines.append((lines.count == 1 ? "load " : "") + "weights \(Self.weightFile)") }
         gentle = false
         for _ in 0..<Int.random(in: 1...5, using: &rng) {
             let specs = Notebook.commands.map { $0.spec }.filter { !Self.skipped.contains($0.name) }

@@ -113,3 +113,45 @@ struct LayerAnalysisCommandTests {
         #expect(report.ok, "\(report.mismatches)")
     }
 }
+
+/// `ratio layer=` and `spacing layer=`: a Gaussian layer's bulk against the
+/// β = 1 laws, a diagonal one's against Poisson.
+@Suite("Layer bulk statistics")
+struct LayerBulkTests {
+    func session(_ w: [Double], rows: Int, cols: Int) throws -> Notebook {
+        let (nb, dir) = try makeSession(seed: 2)
+        try NumpyArray.encode(w, shape: [rows, cols]).write(to: URL(fileURLWithPath: dir + "/g.npy"))
+        nb.run("load weights g.npy")
+        return nb
+    }
+
+    @Test(arguments: [(1200, 600), (600, 600)])
+    func aGaussianLayersBulkIsGOE(shape: (Int, Int)) throws {
+        let nb = try session(LayerAnalysisCommandTests.gaussian(rows: shape.0, cols: shape.1, seed: 5), rows: shape.0, cols: shape.1)
+        let r = try #require(nb.run("ratio layer=g").records.first { $0.quantity == "⟨r̃⟩ of the bulk of g" })
+        let re = try #require(r.error)
+        #expect(abs(r.value - SpacingRatioReference.goe) < 4 * re, "⟨r̃⟩ = \(r.value) ± \(re)")
+        #expect(abs(r.value - SpacingRatioReference.poisson) > 4 * re)
+        let out = nb.run("spacing layer=g replicas=200")
+        let v = try #require(out.records.first { $0.quantity == "Var(s) of the bulk of g" })
+        let ve = try #require(v.error)
+        let goe = GaudinSpacing(beta: 1).moment(2) - 1
+        #expect(abs(v.value - goe) < 4 * ve, "Var(s) = \(v.value) ± \(ve), GOE \(goe)")
+        #expect(abs(v.value - 1) > 4 * ve)
+        let ks = try #require(out.records.first { $0.quantity == "KS p vs surmise, bulk of g" })
+        #expect(ks.value > 1e-3, "KS p = \(ks.value)")
+    }
+
+    @Test func aDiagonalLayersSpacingsArePoissons() throws {
+        var rng = Xoshiro256StarStar(seed: 11)
+        let n = 600
+        var w = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { w[i * n + i] = rng.nextNormal() }
+        let nb = try session(w, rows: n, cols: n)
+        let v = try #require(nb.run("spacing layer=g replicas=100").records.first { $0.quantity == "Var(s) of the bulk of g" })
+        let ve = try #require(v.error)
+        #expect(abs(v.value - 1) < 4 * ve, "Var(s) = \(v.value) ± \(ve)")
+        #expect(abs(v.value - 0.2855) > 4 * ve)
+        #expect(nb.fail("ratio layer=nope")?.message.contains("no layer 'nope'") == true)
+    }
+}

@@ -27,6 +27,12 @@ public enum ExportCommand: NotebookCommand {
         }
         let data: Data
         var out = CommandOutput()
+        if args.word("what") == "weights", name.lowercased().hasSuffix(".safetensors") {
+            let (bytes, line) = try ExportSafetensors.encode(of: args.word("of"), context: context)
+            try FileSystem.write(bytes, to: target, for: "export", cancel: context.cancel)
+            out.line(line + " to \(name)")
+            return out
+        }
         switch args.word("what") {
         case "spectra":
             let r = try context.workspace.result(named: args.word("of"))

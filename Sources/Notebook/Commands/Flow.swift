@@ -7,10 +7,16 @@ import RMT
 /// `flow`: the ensemble-mean level trajectories against learning time t = α·step.
 public enum FlowCommand: NotebookCommand {
     public static let spec = CommandSpec(
-        name: "flow", summary: "eigenvalue flow: mean levels against learning time t = α·step",
-        parameters: [Analysis.parameters[0]], examples: ["flow"])
+        name: "flow", summary: "eigenvalue flow: mean levels against learning time t = α·step; for a checkpoint series, the largest levels, bulk edge, outliers and α against the step",
+        parameters: [ParameterSpec("of", .text, help: "the result named NAME (train … as=NAME), or a checkpoint series (load weights DIR/ as=NAME), instead of the last"),
+                     ParameterSpec("layer", .text, help: "for a checkpoint series: only the layers matching this pattern")],
+        examples: ["flow", "flow of=mlp layer=coefs_0"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        if let series = context.workspace.series(for: args.word("of")) {
+            return try SeriesFlow.run(series, name: args.word("of") ?? context.workspace.lastSeries ?? "series", layerGlob: args.word("layer"), context: context)
+        }
+        if args.word("layer") != nil { throw NotebookError("layer= is for a checkpoint series, and none is loaded", suggestion: "load weights DIR/ as=NAME, then flow of=NAME layer=…") }
         let result = try context.workspace.result(named: args.word("of"))
         guard result.runCount > 0 else { throw NotebookError("the result has no runs left (all were dropped)", suggestion: "train again with a smaller lr") }
         let n = result.spectrumSize, snaps = result.snapshotSteps.count

@@ -49,17 +49,15 @@ public enum RandomizeCommand: NotebookCommand {
                                 suggestion: "read it again: weights \(set.file)")
         }
         let shuffled = Matrix(rows: matrix.rows, cols: matrix.cols, elements: Self.shuffled(matrix.elements, seed: seed))
-        let values: [Double]
-        do { values = try shuffled.singularValues() } catch {
+        let after: [Double]
+        do { after = try LayerSpectrum.levels(of: shuffled) } catch {
             throw NotebookError("\(layer.name): \(error.description)", suggestion: "another layer")
         }
-        let m = Double(max(matrix.rows, matrix.cols))
-        let after = values.map { $0 * $0 / m }.sorted()
         let before = layer.eigenvalues
         let d = KolmogorovSmirnov.twoSampleDistance(before, after)
         let bound = KolmogorovSmirnov.twoSampleCriticalDistance(before.count, after.count, level: 0.001)
         let spectrumAfter: LayerSpectrum?
-        do { spectrumAfter = try LayerSpectrum(singularValues: values, rows: matrix.rows, cols: matrix.cols) } catch { spectrumAfter = nil }
+        do { spectrumAfter = try LayerSpectrum(levels: after, rows: matrix.rows, cols: matrix.cols) } catch { spectrumAfter = nil }
         let spectrumBefore: LayerSpectrum? = try? layer.spectrum.get()
 
         let f: (Double) -> String = { context.fmt($0) }

@@ -8,9 +8,10 @@ import RMT
 public enum RatioCommand: NotebookCommand {
     public static let spec = CommandSpec(
         name: "ratio", summary: "spacing ratios r̃ = min/max of neighbouring gaps vs GOE (0.5307) and Poisson (0.3863)",
-        parameters: Analysis.parameters, examples: ["ratio"])
+        parameters: Analysis.parameters + [LayerBulk.parameter], examples: ["ratio", "ratio layer=fc1.weight"])
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        if let layer = args.word("layer") { return try LayerBulk.ratio(layer, of: args.word("of"), context: context) }
         let (result, spectra, source) = try Analysis.spectra(args, context)
         let n = result.spectrumSize
         guard n >= 3 else { throw NotebookError("spacing ratios need at least 3 levels, the spectrum has \(n)", suggestion: "use a larger n") }
@@ -25,15 +26,20 @@ public enum RatioCommand: NotebookCommand {
         out.line("⟨r̃⟩ = \(shown)   GOE \(context.fmt(SpacingRatioReference.goe))   surmise 4−2√3 = \(context.fmt(SpacingRatioLaw(beta: 1).mean))   Poisson \(context.fmt(SpacingRatioReference.poisson))")
         out.lines += pairCaveat(result)
         out.record(ResultRecord(command: "ratio", quantity: "⟨r̃⟩", estimate: mean, prediction: SpacingRatioReference.goe))
+        out.figure("ratio", figure(r))
+        return out
+    }
+
+    /// The ratios' histogram against the GOE and Poisson laws.
+    static func figure(_ r: [Double], title: String = "Spacing ratios") -> Figure {
         let h = Histogram(r, bins: 20, range: 0...1, method: "20 equal bins on [0, 1]")
-        out.figure("ratio", Figure(
-            title: "Spacing ratios (n = \(r.count))", x: Axis("r̃"), y: Axis("P(r̃)"),
+        return Figure(
+            title: "\(title) (n = \(r.count))", x: Axis("r̃"), y: Axis("P(r̃)"),
             layers: [
                 Analysis.histogramBars(h, label: "measured"),
                 .line(Line(function: SpacingRatioLaw(beta: 1).pdf, over: 0...1, label: "GOE (Atas)")),
                 .line(Line(function: SpacingRatioLaw(beta: 0).pdf, over: 0...1, label: "Poisson", style: .dashed)),
-            ]))
-        return out
+            ])
     }
 
     /// Targets in degenerate pairs make neighbouring gaps alternate between

@@ -89,16 +89,20 @@ public enum SaveCommand: NotebookCommand {
 /// symbolic links); Ctrl-C stops a load as a whole.
 public enum LoadCommand: NotebookCommand {
     public static let spec = CommandSpec(
-        name: "load", summary: "run the commands of a saved note here (with their recorded seeds), then carry on",
-        positional: [ParameterSpec("file", .text, help: "the note to load (.md)")],
+        name: "load", summary: "run the commands of a saved note here (with their recorded seeds), then carry on; load weights FILE|DIR/ reads a network's layers",
+        positional: [ParameterSpec("file", .text, help: "the note to load (.md), or weights (then PATH)"),
+                     ParameterSpec("path", .text, default: "", help: "after weights: a .npy, .npz or .safetensors file, or a folder or glob of checkpoints (a series)")],
         parameters: [ParameterSpec("only", .choice(["scans"]), help: "only=scans: take the note's recorded scan tables as they are (no training), e.g. to finish an interrupted scan with first=")],
-        examples: ["load sessions/rbm.md", "load sessions/2026-11-29-1.md only=scans"])
+        variants: ["weights": LoadWeights.parameters],
+        examples: ["load sessions/rbm.md", "load sessions/2026-11-29-1.md only=scans", "load weights model.safetensors", "load weights checkpoints/ name=*.weight"])
 
     /// How many notes deep loads may nest.
     public static let maximumDepth = 8
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let name = args.word("file") else { throw NotebookError("load needs a file name") }
+        if name == "weights", args.word("only") == nil { return try LoadWeights.run(args, context: context) }
+        if let problem = LoadWeights.misplaced(args) { throw problem }
         let target = try context.resolve(name, for: "load")
         let text = try FileSystem.readText(target, for: "load")
         guard NoteDocument.isNote(text) else {

@@ -18,13 +18,17 @@ public enum SpacingCommand: NotebookCommand {
         name: "spacing", summary: "spacings within degenerate pairs (or unfolded bulk spacings) vs the Wigner surmise",
         parameters: Analysis.parameters + [
             ParameterSpec("replicas", .integer(10...100_000), default: "500", help: "bootstrap samples for the KS p-value"),
+            LayerBulk.parameter,
         ],
-        examples: ["spacing", "spacing from=50000"], usesSeed: true)
+        examples: ["spacing", "spacing from=50000", "spacing layer=fc1.weight"], usesSeed: true)
 
     /// Spacings a block needs for statistics of its own.
     static let perBlockMinimum = 10
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
+        if let layer = args.word("layer") {
+            return try LayerBulk.spacing(layer, of: args.word("of"), replicas: args.integer("replicas") ?? 500, seed: seed, context: context)
+        }
         let samples = try Analysis.samples(args, context, automatic: true)
         let result = samples.result
         let replicas = args.integer("replicas")!
