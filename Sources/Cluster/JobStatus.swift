@@ -79,9 +79,12 @@ public struct JobReport: Sendable, Equatable {
         for r in ended + queued { latest["\(r.arrayJob)_\(r.task)"] = r }
         var reports = [TaskReport]()
         for task in 0..<job.taskCount {
-            let arrayJob = submissions.latest(task: task)
+            let submission = submissions.latestSubmission(task: task)
+            let arrayJob = submission?.arrayJob
+            // Slurm speaks of array indices: the task less its array's offset.
+            let index = task - (submission?.offset ?? 0)
             let shard = job.state(task: task)
-            let record = arrayJob.flatMap { latest["\($0)_\(task)"] }
+            let record = arrayJob.flatMap { latest["\($0)_\(index)"] }
             let status: TaskStatus
             if shard == .done {
                 status = .done
@@ -105,7 +108,7 @@ public struct JobReport: Sendable, Equatable {
                 status = .failed(reason: "Slurm no longer knows the task (cancelled before it started, or ended more than MinJobAge ago) and it left no shard")
             }
             var tail = [String]()
-            if case .failed = status, let arrayJob { tail = Self.tail(of: job.logPath(arrayJob: arrayJob, task: task), lines: logLines) }
+            if case .failed = status, let arrayJob { tail = Self.tail(of: job.logPath(arrayJob: arrayJob, index: index), lines: logLines) }
             reports.append(TaskReport(task: task, status: status, arrayJob: arrayJob, logTail: tail))
         }
         return JobReport(tasks: reports)

@@ -39,8 +39,8 @@ struct ManifestTests {
             let m = try JobManifest(dysonVersion: "9.9.9", model: c.model, config: c.config, ranges: Cases.ranges(runs: c.config.runs))
             let back = try JobManifest.decode(try m.encoded(), expectedVersion: "9.9.9")
             #expect(back == m, "\(c.name)")
-            #expect(try back.buildModel().summary == c.model.summary)
-            #expect(back.config.seed == c.config.seed && back.config.lr.bitPattern == c.config.lr.bitPattern)
+            #expect(try back.buildModel(task: 0).summary == c.model.summary)
+            #expect(back.parts[0].config.seed == c.config.seed && back.parts[0].config.lr.bitPattern == c.config.lr.bitPattern)
         }
     }
 
@@ -65,14 +65,14 @@ struct ManifestTests {
         #expect(throws: ClusterError.self) { try JobManifest.decode(Data("{}".utf8), expectedVersion: "0.1.0") }
         // A description that claims a huge model is refused before anything is allocated.
         var huge = try JobManifest(dysonVersion: "0.1.0", model: try TeacherStudent(n: 2), config: c.config, shards: 3)
-        huge.model.n = 1_000_000_000_000
-        huge.model.teacher = [2]
-        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel() }
-        huge.model.n = 3
-        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel() }
+        huge.parts[0].model.n = 1_000_000_000_000
+        huge.parts[0].model.teacher = [2]
+        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel(task: 0) }
+        huge.parts[0].model.n = 3
+        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel(task: 0) }
         var missing = m
-        missing.model.noise = nil
-        #expect(throws: ClusterError.self) { try missing.buildModel() }
+        missing.parts[0].model.noise = nil
+        #expect(throws: ClusterError.self) { try missing.buildModel(task: 0) }
     }
 
     @Test func taskListsReadAndWriteAsSlurmDoes() {
@@ -139,12 +139,12 @@ struct JobTests {
         let whole = try Trainer.train(model: c.model, config: c.config)
         let manifest = try JobManifest(dysonVersion: Self.version, model: c.model, config: c.config, ranges: Cases.ranges(runs: c.config.runs))
         let job = try JobFolder.create(at: try temporaryFolder(), manifest: manifest)
-        #expect(job.taskCount == 3 && Set(manifest.shards.map(\.count)).count > 1, "shards of unequal size")
+        #expect(job.taskCount == 3 && Set(manifest.parts[0].shards.map(\.count)).count > 1, "shards of unequal size")
         // Tasks in any order, on different thread counts.
         for task in (0..<job.taskCount).reversed() {
             let outcome = try ShardRunner.run(folder: job.path, task: task, version: Self.version, threads: task + 1)
             guard case .written(let runs, _) = outcome else { Issue.record("task \(task): \(outcome)"); return }
-            #expect(runs == manifest.shards[task].count)
+            #expect(runs == manifest.parts[0].shards[task].count)
         }
         // A task run again does nothing; a lost shard resubmitted trains the same runs.
         #expect(try ShardRunner.run(folder: job.path, task: 1, version: Self.version, threads: 1) == .alreadyDone)

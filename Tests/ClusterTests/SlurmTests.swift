@@ -98,7 +98,7 @@ struct SlurmOutputTests {
                          "#SBATCH --job-name=\(SbatchScript.jobName(job))"] {
             #expect(lines.contains(expected), "\(expected)")
         }
-        #expect(lines.last == "exec '/opt/dyson'\\''s/bin/dyson' shard '\(job.path)' --task \"$SLURM_ARRAY_TASK_ID\"")
+        #expect(lines.last == "exec '/opt/dyson'\\''s/bin/dyson' shard '\(job.path)' --task \"$((SLURM_ARRAY_TASK_ID + ${DYSON_TASK_OFFSET:-0}))\"")
         // Every #SBATCH line comes before the first command, as sbatch requires.
         let firstCommand = try #require(lines.firstIndex { !$0.hasPrefix("#") })
         #expect(lines[firstCommand...].allSatisfy { !$0.hasPrefix("#SBATCH") })
@@ -119,7 +119,7 @@ struct SlurmStatusTests {
         for task in 0...2 { _ = try ShardRunner.run(folder: job.path, task: task, version: "v", threads: 1) }
         try SbatchScript.write(job: job, options: SlurmOptions(), dyson: "/usr/local/bin/dyson")
         try Submissions(submissions: [Submission(arrayJob: "1", tasks: Array(0...5))]).write(job)
-        try "task 3 cpus 1\nboom\n".write(toFile: job.logPath(arrayJob: "1", task: 3), atomically: true, encoding: .utf8)
+        try "task 3 cpus 1\nboom\n".write(toFile: job.logPath(arrayJob: "1", index: 3), atomically: true, encoding: .utf8)
         let finished = try fixture("scontrol-finished.txt")
         let runner = FakeRunner { tool, args in
             switch tool {
@@ -148,7 +148,7 @@ struct SlurmStatusTests {
     @Test func resubmitSendsOnlyTheMissingTasks() throws {
         let (job, slurm, runner) = try finishedJob()
         let s = try slurm.resubmit(job, parallel: 2)
-        #expect(s.arrayJob == "20" && s.taskList == [3, 4, 5])
+        #expect(s.map(\.arrayJob) == ["20"] && s.first?.taskList == [3, 4, 5])
         #expect(runner.calls.last == ["sbatch", "--parsable", "--array=3-5%2", job.scriptPath] || runner.calls.contains(["sbatch", "--parsable", "--array=3-5%2", job.scriptPath]))
         let history = try Submissions.read(job)
         #expect(history.latest(task: 4) == "20" && history.latest(task: 0) == "1")
@@ -213,7 +213,7 @@ struct SlurmStatusTests {
         let slept = SleepLog()
         let slurm = Slurm(runner: flaky, retryDelays: [1, 2], sleep: { slept.add($0) })
         let s = try slurm.submit(job, tasks: [3, 4, 5])
-        #expect(s.arrayJob == "31" && sbatchCalls == 1 && slept.values == [1])
+        #expect(s.map(\.arrayJob) == ["31"] && sbatchCalls == 1 && slept.values == [1])
         let refused = Slurm(runner: FakeRunner { tool, _ in
             tool == "sbatch" ? CommandResult(status: 1, stdout: "", stderr: "sbatch: error: invalid partition specified: nope") : CommandResult(status: 0, stdout: "")
         }, retryDelays: [1], sleep: { _ in Issue.record("a permanent error is not retried") })

@@ -90,6 +90,59 @@ enum JobPlace {
     }
 
     static func error(_ e: ClusterError) -> NotebookError { NotebookError(e.message, suggestion: e.suggestion) }
+
+    /// The job's name: `given` (checked), else `prefix` and its content hash's first 12 digits.
+    static func name(_ given: String?, manifest: JobManifest, prefix: String = "job-") throws(NotebookError) -> String {
+        let hash = SHA256.hex(SHA256.hash([UInt8]((try? manifest.encoded()) ?? Data())))
+        let name = given ?? prefix + hash.prefix(12)
+        try check(name: name)
+        return name
+    }
+
+    /// Creates the job folder `jobs/NAME` (or reuses the one holding the same
+    /// manifest), writes its script and submits the tasks without a shard,
+    /// with the cluster options of `args` over the settings file. A replay
+    /// (confined) submits nothing: `wait` then trains the missing tasks here.
+    static func submit(_ manifest: JobManifest, name: String, named: Bool, args: Arguments, context: CommandContext,
+                       into out: inout CommandOutput) throws(NotebookError) {
+        let job: JobFolder
+        let folder = try root(context) + "/" + name
+        do { job = try JobFolder.create(at: folder, manifest: manifest) } catch {
+            throw NotebookError(error.message, suggestion: named ? "name the job differently (as=…)" : error.suggestion)
+        }
+        out.remark("job folder \(job.path), content hash \(job.contentHash)")
+        let done = job.taskCount - job.unfinishedTasks().count
+        if done == job.taskCount {
+            out.line("every task is already done: wait job=\(name) collects the result")
+            return
+        }
+        if context.confined {
+            out.remark("replaying: not submitted; wait job=\(name) trains the tasks without a shard here (those present are reused)")
+            return
+        }
+        let given = Dictionary(uniqueKeysWithValues: ClusterSettings.keys.compactMap { key -> (String, String)? in
+            if let w = args.word(key) { return (key, w) }
+            if let i = args.integer(key) { return (key, "\(i)") }
+            return nil
+        })
+        let options = try ClusterSettings.load().options(given: given)
+        do {
+            try SbatchScript.write(job: job, options: options, dyson: executable)
+            let submissions = try Slurm().submit(job, parallel: options.parallel)
+            out.remark(describe(submissions) + (done > 0 ? " (\(done) already done)" : ""))
+        } catch {
+            throw NotebookError(error.message, suggestion: error.suggestion)
+        }
+        out.remark("wait job=\(name) collects the result when the tasks are done; jobs shows how they stand")
+    }
+
+    /// "submitted as Slurm array job 12, tasks 0-9", or several arrays (beyond MaxArraySize).
+    static func describe(_ submissions: [Submission]) -> String {
+        let parts = submissions.map { "\($0.arrayJob) (tasks \($0.tasks))" }
+        return submissions.count == 1
+            ? "submitted as Slurm array job \(submissions[0].arrayJob), tasks \(submissions[0].tasks)"
+            : "submitted as \(submissions.count) Slurm array jobs (the cluster's MaxArraySize bounds each): " + parts.joined(separator: ", ")
+    }
 }
 
 /// `submit lr=… batch=… steps=… runs=… shards=… partition=… time=… cpus=… parallel=… account=… sbatch=… as=NAME`
@@ -115,9 +168,6 @@ public enum SubmitCommand: NotebookCommand {
         examples: ["submit lr=0.01 batch=16 steps=1e5 runs=7500 shards=50 time=30 as=rbm-paper", "submit steps=1e6 runs=3000 partition=compute parallel=20"],
         usesSeed: true)
 
-    /// Settings that may also come from the settings file.
-    static let clusterKeys = ClusterSettings.keys
-
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let model = context.workspace.model else {
             throw NotebookError("there is no model to train", suggestion: "set one first, e.g. model rbm n=10")
@@ -142,45 +192,14 @@ public enum SubmitCommand: NotebookCommand {
             throw JobPlace.error(error)
         }
         var largest = config
-        largest.runs = manifest.shards.map(\.count).max() ?? 1
+        largest.runs = manifest.parts[0].shards.map(\.count).max() ?? 1
         do { try Trainer.check(model: model, config: largest) } catch { throw TrainCommand.notebookError(error) }
 
-        let hash = SHA256.hex(SHA256.hash([UInt8]((try? manifest.encoded()) ?? Data())))
-        let name = args.word("as") ?? "job-" + hash.prefix(12)
-        try JobPlace.check(name: name)
-        let job: JobFolder
-        let folder = try JobPlace.root(context) + "/" + name
-        do { job = try JobFolder.create(at: folder, manifest: manifest) } catch {
-            throw NotebookError(error.message, suggestion: args.word("as") == nil ? error.suggestion : "name the job differently (as=…)")
-        }
-        let sizes = Set(manifest.shards.map(\.count)).sorted()
+        let sizes = Set(manifest.parts[0].shards.map(\.count)).sorted()
+        let name = try JobPlace.name(args.word("as"), manifest: manifest)
         out.line("job \(name): \(model.summary)")
         out.line("\(runs) runs × \(config.steps) steps in \(shards) task\(shards == 1 ? "" : "s") of \(sizes.map(String.init).joined(separator: "–")) runs, seed=\(seed)")
-
-        out.remark("job folder \(job.path), content hash \(job.contentHash)")
-        let done = job.taskCount - job.unfinishedTasks().count
-        if done == job.taskCount {
-            out.line("every task is already done: wait job=\(name) collects the result")
-            return out
-        }
-        if context.confined {
-            out.remark("replaying: not submitted; wait job=\(name) trains the tasks without a shard here (those present are reused)")
-            return out
-        }
-        let given = Dictionary(uniqueKeysWithValues: clusterKeys.compactMap { key -> (String, String)? in
-            if let w = args.word(key) { return (key, w) }
-            if let i = args.integer(key) { return (key, "\(i)") }
-            return nil
-        })
-        let options = try ClusterSettings.load().options(given: given)
-        do {
-            try SbatchScript.write(job: job, options: options, dyson: JobPlace.executable)
-            let submission = try Slurm().submit(job, parallel: options.parallel)
-            out.remark("submitted as Slurm array job \(submission.arrayJob), tasks \(submission.tasks)" + (done > 0 ? " (\(done) already done)" : ""))
-        } catch {
-            throw NotebookError(error.message, suggestion: error.suggestion)
-        }
-        out.remark("wait job=\(name) collects the result when the tasks are done; jobs shows how they stand")
+        try JobPlace.submit(manifest, name: name, named: args.word("as") != nil, args: args, context: context, into: &out)
         return out
     }
 
@@ -246,6 +265,11 @@ public enum WaitCommand: NotebookCommand {
                 }
             }
             context.progress?.finish()
+        }
+        if job.manifest.command != nil {
+            var scan = try ScanCommand.collect(job, name: name, context: context)
+            scan.recordedParameters["job"] = name
+            return scan
         }
         let result: TrainingResult
         do { result = try job.merge() } catch { throw JobPlace.error(error) }
@@ -331,23 +355,57 @@ public enum JobsCommand: NotebookCommand {
             return out
         }
         let slurm = Slurm()
-        var table = TextTable([.init("job"), .init("runs × steps"), .init("tasks"), .init("state")])
+        var table = TextTable([.init("job"), .init("trains"), .init("tasks"), .init("progress"), .init("state")])
         var failed = [String]()
         for (name, job) in jobs {
-            let state: String
+            let state: String, bar: String
             do {
                 let report = try slurm.status(job)
                 state = report.summary
+                bar = Self.bar(report)
                 let f = WaitCommand.failures(report)
                 if !f.isEmpty { failed.append("\(name):\n" + f) }
             } catch {
                 state = error.message
+                bar = ""
             }
-            table.append([name, "\(job.manifest.config.runs) × \(job.manifest.config.steps)", "\(job.taskCount)", state])
+            table.append([name, Self.trains(job.manifest), "\(job.taskCount)", bar, state])
         }
         out.lines += table.lines
+        out.line("progress: █ done  ▓ running  ░ pending  ✗ failed  · not submitted or unknown")
         out.lines += failed
         return out
+    }
+}
+
+extension JobsCommand {
+    /// What a job trains: "7500 × 100000" (runs × steps), or for a scan
+    /// "scan: 12 settings × 1000 × 10000".
+    static func trains(_ m: JobManifest) -> String {
+        guard let p = m.parts.first else { return "" }
+        let each = "\(p.config.runs) × \(p.config.steps)"
+        return m.command == nil ? each : "scan: \(m.parts.count) settings × \(each)"
+    }
+
+    /// A bar of `width` cells from the tasks' states, each state's share
+    /// rounded so that the cells add up (largest remainders first):
+    /// █ done, ▓ running, ░ pending, ✗ failed, · not submitted or unknown.
+    static func bar(_ report: JobReport, width: Int = 20) -> String {
+        let total = report.tasks.count
+        guard total > 0 else { return "" }
+        let counts = [report.done, report.count("running"), report.count("pending"), report.count("failed"),
+                      report.count("not submitted") + report.count("unknown")]
+        let symbols: [Character] = ["█", "▓", "░", "✗", "·"]
+        let exact = counts.map { Double($0) * Double(width) / Double(total) }
+        var cells = exact.map { Int($0) }
+        // Largest remainders get the cells left; a state with any task shows at least one cell when there is room.
+        let order = exact.indices.sorted { (exact[$0] - Double(cells[$0]), counts[$0]) > (exact[$1] - Double(cells[$1]), counts[$1]) }
+        var left = width - cells.reduce(0, +)
+        for i in order where left > 0 && counts[i] > 0 {
+            cells[i] += 1
+            left -= 1
+        }
+        return "[" + String(zip(symbols, cells).flatMap { Array(repeating: $0, count: $1) }) + "] \(100 * report.done / total) %"
     }
 }
 
@@ -391,7 +449,7 @@ public enum ResubmitCommand: NotebookCommand {
         if parallel == nil { parallel = try settings.options(given: [:]).parallel }
         do {
             let s = try Slurm().resubmit(job, parallel: parallel)
-            out.line("job \(name): tasks \(s.tasks) submitted again as array job \(s.arrayJob)")
+            out.line("job \(name): " + JobPlace.describe(s).replacingOccurrences(of: "submitted as", with: "submitted again as"))
         } catch {
             throw JobPlace.error(error)
         }
