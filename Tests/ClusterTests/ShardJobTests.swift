@@ -282,3 +282,44 @@ func expectBitIdentical(_ a: TrainingResult, _ b: TrainingResult, _ name: String
     #expect(a.config == b.config && a.modelSummary == b.modelSummary && a.completedSteps == b.completedSteps, "\(name)", sourceLocation: sourceLocation)
     #expect(a.predictions == b.predictions, "\(name): predictions", sourceLocation: sourceLocation)
 }
+
+/// A scan's job: one part per setting, array tasks numbered across parts.
+@Suite("Scan jobs")
+struct ScanJobTests {
+    /// Three settings (two models, unequal shards): every task trains the
+    /// runs of its part, and each part merges into its setting trained at
+    /// once, bit for bit.
+    @Test func everyPartMergesIntoItsSettingBitForBit() throws {
+        let version = "test-1"
+        let a = try TeacherStudent(n: 2), b = try TeacherStudent(n: 2, noise: 0.3)
+        let settings: [(model: any LearningModel, config: TrainingConfig)] = [
+            (a, TrainingConfig(lr: 0.1, batch: 8, steps: 200, runs: 7, seed: 11, every: 100)),
+            (a, TrainingConfig(lr: 0.05, batch: 8, steps: 200, runs: 7, seed: 12, every: 100)),
+            (b, TrainingConfig(lr: 0.1, batch: 4, steps: 200, runs: 7, seed: 13, every: 100)),
+        ]
+        let parts = try settings.enumerated().map { k, s in try JobPart(setting: k + 1, model: s.model, config: s.config, ranges: Cases.ranges(runs: 7)) }
+        let manifest = try JobManifest(dysonVersion: version, parts: parts, command: "scan lr=0.1,0.05 batch=8 as=x")
+        #expect(manifest.taskCount == 9 && manifest.tasks(part: 1) == 3..<6 && manifest.tasks(part: 2) == 6..<9)
+        #expect(try manifest.locate(4).part == 1 && manifest.locate(4).runs == parts[1].shards[1])
+        #expect(throws: ClusterError.self) { try manifest.locate(9) }
+        let back = try JobManifest.decode(try manifest.encoded(), expectedVersion: version)
+        #expect(back == manifest)
+        let job = try JobFolder.create(at: try temporaryFolder("scan"), manifest: manifest)
+        for task in (0..<job.taskCount).reversed() {
+            guard case .written = try ShardRunner.run(folder: job.path, task: task, version: version, threads: 1) else {
+                Issue.record("task \(task) did not train")
+                return
+            }
+        }
+        #expect(throws: ClusterError.self, "a scan is merged part by part") { try job.merge() }
+        for (k, s) in settings.enumerated() {
+            expectBitIdentical(try job.merge(part: k), try Trainer.train(model: s.model, config: s.config), "setting \(k + 1)")
+        }
+        // A shard of one part is never taken for another's.
+        let other = job.shardPath(task: 5)
+        try FileManager.default.removeItem(atPath: other)
+        try FileManager.default.copyItem(atPath: job.shardPath(task: 2), toPath: other)
+        #expect(throws: ClusterError.self) { try job.merge(part: 1) }
+        #expect(job.unfinishedTasks() == [5])
+    }
+}

@@ -134,3 +134,41 @@ struct TrainOnSlurmTests {
         #expect(replay.run("help train").lines.contains { $0.contains("on ") && $0.contains("slurm") })
     }
 }
+
+@Suite("Scan on Slurm")
+struct ScanOnSlurmTests {
+    /// `scan … on=slurm` is one job for every setting × shard; `wait` prints
+    /// what the local scan prints and keeps the same points, bit for bit.
+    @Test(arguments: ["model ts n=2 teacher=2", "model rbm n=6"])
+    func scanOnSlurmEqualsTheLocalScanBitForBit(_ model: String) throws {
+        let (local, replay, dir, _) = try localAndReplaying(model: model)
+        let scan = "scan lr=0.02,0.04 batch=8,16 steps=300 runs=6 seed=9 first=2 as=s"
+        let here = local.run(scan)
+        let submitted = replay.run(scan + " on=slurm shards=2")
+        #expect(submitted.lines.first?.hasPrefix("job s: scan 's' of ") == true, "\(submitted.lines)")
+        #expect(submitted.lines.last?.contains("3 × 6 runs × 300 steps in 6 tasks (2 per setting, of 3 runs)") == true, "\(submitted.lines)")
+        // One part per setting, numbered as in the table, each with the scan's seed + its number.
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/jobs/s/manifest.json"))) as? [String: Any]
+        let parts = try #require(manifest?["parts"] as? [[String: Any]])
+        #expect(parts.map { $0["setting"] as? Int } == [2, 3, 4])
+        #expect(parts.map { ($0["config"] as? [String: Any])?["seed"] as? Int } == [11, 12, 13])
+        let waited = replay.run("wait job=s")
+        #expect(waited.lines == here.lines, "wait prints the local scan's table and collapse")
+        #expect(waited.figures.map(\.name) == here.figures.map(\.name))
+        let a = try #require(local.workspace.scans.last), b = try #require(replay.workspace.scans.last)
+        #expect(a.label == b.label && a.points.count == b.points.count && !a.points.isEmpty)
+        for (p, q) in zip(a.points, b.points) {
+            #expect(p.meanSpacing.value.bitPattern == q.meanSpacing.value.bitPattern && p.sigma.value.bitPattern == q.sigma.value.bitPattern)
+            #expect(p.meanSpacing.error?.bitPattern == q.meanSpacing.error?.bitPattern && p.center?.value.bitPattern == q.center?.value.bitPattern)
+        }
+        let listed = replay.run("jobs").lines.joined(separator: "\n")
+        #expect(listed.contains("scan: 3 settings × 6 × 300") && listed.contains("[████████████████████] 100 %"), "\(listed)")
+    }
+
+    @Test func clusterParametersNeedOnSlurm() throws {
+        let (_, replay, _, _) = try localAndReplaying(model: "model ts n=2 teacher=2")
+        #expect(replay.fail("scan lr=0.1 steps=10 runs=10 shards=2")?.suggestion?.contains("on=slurm") == true)
+        #expect(replay.fail("scan lr=0.1 steps=10 runs=2 on=slurm shards=3")?.suggestion?.contains("runs") == true)
+        #expect(replay.run("help scan").lines.contains { $0.contains("parallel") })
+    }
+}

@@ -362,7 +362,7 @@ public enum JobsCommand: NotebookCommand {
             do {
                 let report = try slurm.status(job)
                 state = report.summary
-                bar = Self.bar(report)
+                bar = report.bar()
                 let f = WaitCommand.failures(report)
                 if !f.isEmpty { failed.append("\(name):\n" + f) }
             } catch {
@@ -387,26 +387,6 @@ extension JobsCommand {
         return m.command == nil ? each : "scan: \(m.parts.count) settings × \(each)"
     }
 
-    /// A bar of `width` cells from the tasks' states, each state's share
-    /// rounded so that the cells add up (largest remainders first):
-    /// █ done, ▓ running, ░ pending, ✗ failed, · not submitted or unknown.
-    static func bar(_ report: JobReport, width: Int = 20) -> String {
-        let total = report.tasks.count
-        guard total > 0 else { return "" }
-        let counts = [report.done, report.count("running"), report.count("pending"), report.count("failed"),
-                      report.count("not submitted") + report.count("unknown")]
-        let symbols: [Character] = ["█", "▓", "░", "✗", "·"]
-        let exact = counts.map { Double($0) * Double(width) / Double(total) }
-        var cells = exact.map { Int($0) }
-        // Largest remainders get the cells left; a state with any task shows at least one cell when there is room.
-        let order = exact.indices.sorted { (exact[$0] - Double(cells[$0]), counts[$0]) > (exact[$1] - Double(cells[$1]), counts[$1]) }
-        var left = width - cells.reduce(0, +)
-        for i in order where left > 0 && counts[i] > 0 {
-            cells[i] += 1
-            left -= 1
-        }
-        return "[" + String(zip(symbols, cells).flatMap { Array(repeating: $0, count: $1) }) + "] \(100 * report.done / total) %"
-    }
 }
 
 /// `cancel [job=NAME]`: scancel what a job still queues or runs.
