@@ -121,6 +121,42 @@ struct JobCommandTests {
     }
 }
 
+extension JobCommandTests {
+    /// A scan on a real Slurm: one process submits every setting × shard
+    /// (beyond the test node's small MaxArraySize, as several arrays), a
+    /// second collects it, and prints what a local scan prints.
+    @Test func scanOnARealSlurm() throws {
+        guard let sinfo = ["/usr/bin/sinfo", "/usr/local/bin/sinfo"].first(where: FileManager.default.isExecutableFile),
+              shell([sinfo, "--noheader", "--format=%t"]).output.contains("idle") else {
+            print("note: no Slurm answers here (sinfo): the live scan test is skipped")
+            return
+        }
+        let binary = try dysonBinary(), dir = try temporaryFolder()
+        setenv("DYSON_SLURM_CONFIG", "/nonexistent", 1)
+        let scan = "scan lr=0.05,0.1,0.2 batch=8 steps=300 runs=9 seed=4 as=s"
+        try "model ts n=2 teacher=2\n\(scan) on=slurm shards=3 parallel=2 time=5\n".write(toFile: dir + "/submit.dyson", atomically: true, encoding: .utf8)
+        let submitted = shell([binary, "--note", dir + "/submit.md", dir + "/submit.dyson"])
+        #expect(submitted.status == 0 && submitted.output.contains("in 9 tasks (3 per setting"), "\(submitted.output)")
+        let config = shell(["/usr/bin/scontrol", "show", "config"]).output
+        let limit = config.split(separator: "\n").first { $0.hasPrefix("MaxArraySize") }?.split(separator: "=").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1001
+        #expect(submitted.output.contains(limit < 9 ? "submitted as 2 Slurm array jobs" : "submitted as Slurm array job"), "MaxArraySize \(limit): \(submitted.output)")
+        try "model ts n=2 teacher=2\nwait job=s\n".write(toFile: dir + "/collect.dyson", atomically: true, encoding: .utf8)
+        try "model ts n=2 teacher=2\n\(scan)\n".write(toFile: dir + "/here.dyson", atomically: true, encoding: .utf8)
+        let collected = shell([binary, "--note", dir + "/collect.md", dir + "/collect.dyson"])
+        let here = shell([binary, "--note", dir + "/here.md", dir + "/here.dyson"])
+        #expect(collected.status == 0 && here.status == 0, "\(collected.output)\n\(here.output)")
+        // From the table on, wait and the local scan print the same, digit for digit.
+        let table = { (s: String) in
+            s.components(separatedBy: "setting  lr").dropFirst().joined().split(separator: "\n").filter { !$0.contains("collected") }.joined(separator: "\n")
+        }
+        #expect(!table(here.output).isEmpty && table(collected.output) == table(here.output), "\(collected.output)\n\(here.output)")
+        for note in ["submit.md", "collect.md"] {
+            let replay = shell([binary, "replay", dir + "/" + note, "--check"])
+            #expect(replay.status == 0 && replay.output.contains("all match"), "\(note): \(replay.output)")
+        }
+    }
+}
+
 @Suite("Train on Slurm")
 struct TrainOnSlurmTests {
     /// `train … on=slurm` is `submit`: the same job, and wait gives train's result.
