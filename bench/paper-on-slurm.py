@@ -4,8 +4,8 @@
 
 1. Per-run-step cost of every setting of sessions/paper-on-slurm.dyson (the paper's
    n = 2 teacher-student and n = 10 Gaussian RBM; the cost depends on the model and
-   the batch size only): dyson trains a short ensemble of each, one run per core, and
-   the core-seconds per run-step are (wall seconds x threads) / (runs x steps).
+   the batch size only): the CPU seconds of a short training less those of the same
+   training for one step, per run-step (CPU time, so a busy machine counts less).
 2. With a Slurm answering (scripts/with-slurm python3 bench/paper-on-slurm.py), the
    overhead per array task: a job of TASKS one-step tasks is submitted with dyson's
    submit; the time from submission to the first shard, and the core-seconds per task
@@ -20,7 +20,7 @@
 import glob
 import json
 import os
-import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -50,15 +50,23 @@ def run_script(lines, folder):
     return r.stdout
 
 
+def cpu_seconds(lines, folder):
+    """CPU seconds (user + system) dyson spent on a script."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run_script(lines, folder)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def cost(model, batch, folder):
-    """Core-seconds per run-step of `model` at `batch`, from a training of about 5 s."""
-    runs, steps = (cores * 100, 5000) if model.startswith("ts") else (cores, 20_000)
-    out = run_script(["model " + model, "train lr=0.01 batch=%d steps=%d runs=%d every=%d" % (batch, steps, runs, steps)], folder)
-    m = re.search(r"(\d+) runs × (\d+) steps in ([\d.]+) (ms|s|min) on (\d+) threads", out)
-    if not m:
-        sys.exit("no timing in:\n" + out)
-    seconds = float(m.group(3)) * {"ms": 1e-3, "s": 1, "min": 60}[m.group(4)]
-    return seconds * int(m.group(5)) / (int(m.group(1)) * int(m.group(2)))
+    """Core-seconds per run-step of `model` at `batch`: the CPU time of a training
+    less that of the same training for one step (start-up, data, noise), per run-step.
+    CPU time, not wall time, so that other work on the machine does not count."""
+    runs, steps = (400, 50_000) if model.startswith("ts") else (cores, max(20_000, 2_000_000 // batch))
+    train = "train lr=0.01 batch=%d steps=%d runs=%d every=%d"
+    long = cpu_seconds(["model " + model, train % (batch, steps, runs, steps)], folder)
+    short = cpu_seconds(["model " + model, train % (batch, 1, runs, 1)], folder)
+    return (long - short) / (runs * (steps - 1))
 
 
 def overhead(folder):
@@ -88,7 +96,7 @@ def main():
             costs[model, batch] = cost(model, batch, folder)
     measured = overhead(folder)
     per_task = measured[1] if measured else 0.0
-    print("machine: %d cores; dyson %s" % (cores, subprocess.run([dyson, "--version"], capture_output=True, text=True).stdout.strip()))
+    print("machine: %d cores, load average %.1f; %s" % (cores, os.getloadavg()[0], subprocess.run([dyson, "--version"], capture_output=True, text=True).stdout.strip()))
     if measured:
         print("overhead: first shard %.2f s after submission; %d one-step tasks took %.2f core-s each" % (measured[0], TASKS, per_task))
     else:

@@ -208,3 +208,53 @@ struct ScanOnSlurmTests {
         #expect(replay.run("help scan").lines.contains { $0.contains("parallel") })
     }
 }
+
+@Suite("Reattaching to jobs")
+struct ReattachTests {
+    /// A note that submitted a job, loaded into a live session: it neither
+    /// submits again nor trains; a job not done stays in jobs, a finished one
+    /// is collected under its name, bit for bit.
+    @Test func loadingANoteReattachesToItsJob() throws {
+        let dir = NSTemporaryDirectory() + "dyson-reattach-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let front = Notebook.frontMatter(seed: 2)
+        // The note as a session on a cluster writes it (the tasks trained here stand in for Slurm's).
+        let first = Notebook(front: front, journal: try Journal(path: dir + "/first.md", front: front), baseDirectory: dir, confined: true)
+        first.run("model dbm n=4")
+        first.run("submit lr=0.01 steps=200 runs=5 shards=2 seed=5 as=j")
+        first.run("wait job=j")
+        let trained = try #require(first.workspace.named["j"])
+        try #"{"submissions":[{"arrayJob":"999","submitted":"2026-11-29T00:00:00Z","tasks":"0-1"}]}"#
+            .write(toFile: dir + "/jobs/j/submissions.json", atomically: true, encoding: .utf8)
+        let shard = dir + "/jobs/j/shards/task-1.shard"
+        try FileManager.default.moveItem(atPath: shard, toPath: dir + "/kept.shard")
+
+        let second = Notebook(front: front, journal: try Journal(path: dir + "/second.md", front: front), baseDirectory: dir)
+        let outputs = second.execute("load first.md").compactMap { r -> CommandOutput? in
+            if case .output(_, let o) = r { return o }
+            if case .failure(let e) = r { Issue.record("\(e)") }
+            return nil
+        }
+        let text = outputs.flatMap(\.lines).joined(separator: "\n")
+        #expect(text.contains("reattached to job j") && text.contains("job j is not done yet (1 of 2 done"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: shard), "nothing trained here")
+        #expect(second.workspace.named["j"] == nil)
+        #expect(second.run("jobs").lines.contains { $0.hasPrefix("j ") && $0.contains("1 of 2 done") })
+
+        try FileManager.default.moveItem(atPath: dir + "/kept.shard", toPath: shard)
+        let third = Notebook(front: front, journal: try Journal(path: dir + "/third.md", front: front), baseDirectory: dir)
+        _ = third.execute("load first.md")
+        let collected = try #require(third.workspace.named["j"])
+        #expect(collected.spectra.map(\.bitPattern) == trained.spectra.map(\.bitPattern))
+        #expect(collected.finalWeights.map(\.bitPattern) == trained.finalWeights.map(\.bitPattern))
+    }
+
+    /// A replay that would train a large job here says how long it would take and what to do instead.
+    @Test func aLongLocalTrainingIsRefusedWithItsDuration() throws {
+        let (_, replay, _, _) = try localAndReplaying(model: "model rbm n=10")
+        replay.run("submit lr=0.01 batch=16 steps=1e8 runs=100 shards=10 seed=1 as=big")
+        let e = try #require(replay.fail("wait job=big"))
+        #expect(e.message.contains("would take about") && e.message.contains(" h"), "\(e.message)")
+        #expect(e.suggestion?.contains("on=slurm") == true && e.suggestion?.contains("local=yes") == true)
+    }
+}

@@ -116,6 +116,11 @@ enum JobPlace {
             out.line("every task is already done: wait job=\(name) collects the result")
             return
         }
+        if let report = reattached(job, context) {
+            out.line("reattached to job \(name), submitted before: \(report.summary)")
+            out.remark("jobs shows how it stands; wait job=\(name) collects it")
+            return
+        }
         if context.confined {
             out.remark("replaying: not submitted; wait job=\(name) trains the tasks without a shard here (those present are reused)")
             return
@@ -134,6 +139,17 @@ enum JobPlace {
             throw NotebookError(error.message, suggestion: error.suggestion)
         }
         out.remark("wait job=\(name) collects the result when the tasks are done; jobs shows how they stand")
+    }
+
+    /// A job that a note loaded into a live session (not a replay) submitted
+    /// earlier, as Slurm now reports it: loading the note reattaches to it
+    /// instead of submitting or training again. nil for a replay (which never
+    /// asks Slurm: it reuses the shards present and trains the rest here), and
+    /// for a job that was never submitted.
+    static func reattached(_ job: JobFolder, _ context: CommandContext) -> JobReport? {
+        guard context.confined, context.frame.sandbox.scratch == nil,
+              let history = try? Submissions.read(job), !history.submissions.isEmpty else { return nil }
+        return try? Slurm().status(job)
     }
 
     /// "submitted as Slurm array job 12, tasks 0-9", or several arrays (beyond MaxArraySize).
@@ -207,6 +223,14 @@ public enum SubmitCommand: NotebookCommand {
     /// here (at least one task; never more tasks than runs, nor than 1000).
     static func estimateShards(model: any LearningModel, config: TrainingConfig, cpus: Int,
                                context: CommandContext) throws(NotebookError) -> (shards: Int, secondsPerTask: Double) {
+        let perRunStep = try secondsPerRunStep(model: model, config: config, context: context)
+        let total = perRunStep * Double(config.runs) * Double(config.steps) / Double(max(1, cpus))
+        let shards = max(1, min(config.runs, 1000, Int((total / 1200).rounded(.up))))
+        return (shards, total / Double(shards))
+    }
+
+    /// Seconds per run-step on one thread, from training a few runs for a few steps here.
+    static func secondsPerRunStep(model: any LearningModel, config: TrainingConfig, context: CommandContext) throws(NotebookError) -> Double {
         // A few runs: models that step several runs together cost as much for one.
         var probe = config
         probe.runs = min(config.runs, 8)
@@ -215,10 +239,7 @@ public enum SubmitCommand: NotebookCommand {
         probe.threads = 1
         let timed: TrainingResult
         do { timed = try Trainer.train(model: model, config: probe, cancel: context.cancel) } catch { throw TrainCommand.notebookError(error) }
-        let perRunStep = timed.seconds / Double(max(1, probe.steps * probe.runs))
-        let total = perRunStep * Double(config.runs) * Double(config.steps) / Double(max(1, cpus))
-        let shards = max(1, min(config.runs, 1000, Int((total / 1200).rounded(.up))))
-        return (shards, total / Double(shards))
+        return timed.seconds / Double(max(1, probe.steps * probe.runs))
     }
 }
 
@@ -242,7 +263,17 @@ public enum WaitCommand: NotebookCommand {
         var out = CommandOutput()
         out.recordedParameters["job"] = name
         context.cancel.reset()
-        if context.confined || args.word("local") == "yes" {
+        if args.word("local") != "yes", let report = JobPlace.reattached(job, context), !report.isComplete {
+            // A loaded note does not block on a job still running: it stays in jobs.
+            var out = CommandOutput()
+            out.line("job \(name) is not done yet (\(report.summary)); it goes on, jobs shows it, and wait job=\(name) collects it")
+            out.journaled = false
+            return out
+        }
+        if JobPlace.reattached(job, context) != nil {
+            // Done on the cluster: collected below.
+        } else if context.confined || args.word("local") == "yes" {
+            if args.word("local") != "yes" { try refuseLongLocalTraining(job, name: name, context: context) }
             try trainHere(job, context: context)
         } else {
             let slurm = Slurm()
@@ -280,6 +311,29 @@ public enum WaitCommand: NotebookCommand {
         TrainCommand.describe(result, model: result.model, config: result.config, seed: "seed=\(result.config.seed)", into: &out, context: context)
         out.remark("collected from \(job.taskCount) shard\(job.taskCount == 1 ? "" : "s") of job \(name) (\(job.contentHash.prefix(12))); kept as \(resultName)")
         return out
+    }
+
+    /// Work a replay may do here without being asked (local=yes asks).
+    static let localLimit = 3600.0
+
+    /// A replay whose job folder lacks shards trains them here; when that
+    /// would take longer than ``localLimit`` (from a short timing run, on this
+    /// machine's cores) it says how long and how to avoid it instead.
+    static func refuseLongLocalTraining(_ job: JobFolder, name: String, context: CommandContext) throws(NotebookError) {
+        let missing = job.unfinishedTasks()
+        guard !missing.isEmpty else { return }
+        var runSteps = 0.0
+        for task in missing {
+            guard let (part, runs) = try? job.manifest.locate(task) else { continue }
+            runSteps += Double(runs.count) * Double(job.manifest.parts[part].config.steps)
+        }
+        guard let part = job.manifest.parts.first, let model = try? part.buildModel() else { return }
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let perRunStep = try SubmitCommand.secondsPerRunStep(model: model, config: part.config, context: context)
+        let seconds = perRunStep * runSteps / Double(cores)
+        guard seconds > localLimit else { return }
+        throw NotebookError("job \(name) has \(missing.count) of \(job.taskCount) tasks without a shard here; training them on this machine's \(cores) cores would take about \(Format.duration(seconds)) (from a short timing run)",
+                            suggestion: "put the job's finished folder jobs/\(name) beside the note (its shards are reused), or run the note's submission on a cluster (on=slurm); wait job=\(name) local=yes trains here anyway")
     }
 
     /// Trains, here, every task without a verified shard (a replay, or a
