@@ -258,3 +258,28 @@ struct ReattachTests {
         #expect(e.suggestion?.contains("on=slurm") == true && e.suggestion?.contains("local=yes") == true)
     }
 }
+
+@Suite("The paper on Slurm")
+struct PaperOnSlurmScriptTests {
+    /// sessions/paper-on-slurm.dyson is run on clusters only: every command
+    /// in it must at least read as a valid command, and every training go to Slurm.
+    @Test func everyCommandOfTheScriptIsValid() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sessions/paper-on-slurm.dyson").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var commands = 0, jobs = Set<String>()
+        for line in text.split(separator: "\n") {
+            guard case .command(let raw) = try Lexer.parse(String(line)) else { continue }
+            let command = try #require(Notebook.command(named: raw.name), "\(line)")
+            let args = try command.spec.bind(raw)
+            commands += 1
+            if ["train", "scan"].contains(raw.name) {
+                #expect(args.word("on") == "slurm", "\(line)")
+                let name = try #require(args.word("as"))
+                #expect(jobs.insert(name).inserted, "one job folder per job: \(name)")
+            }
+            if raw.name == "wait" { #expect(jobs.contains(args.word("job") ?? ""), "\(line) waits for a job submitted before") }
+        }
+        #expect(commands > 30 && jobs.count == 11)
+    }
+}

@@ -409,7 +409,7 @@ public enum JobsCommand: NotebookCommand {
             return out
         }
         let slurm = Slurm()
-        var table = TextTable([.init("job"), .init("trains"), .init("tasks"), .init("progress"), .init("state")])
+        var table = TextTable([.init("job", .left), .init("trains", .left), .init("tasks"), .init("progress", .left), .init("state", .left)])
         var failed = [String]()
         for (name, job) in jobs {
             let state: String, bar: String
