@@ -69,7 +69,7 @@ def cost(model, batch, folder):
     """Core-seconds per run-step of `model` at `batch`: the CPU time of a training
     less that of the same training for one step (start-up, data, noise), per run-step.
     CPU time, not wall time, so that other work on the machine does not count."""
-    runs, steps = (400, 50_000) if model.startswith("ts") else (cores, max(20_000, 2_000_000 // batch))
+    runs, steps = (400, 2_000_000) if model.startswith("ts") else (cores, 4_000_000 // batch)
     train = "train lr=0.01 batch=%d steps=%d runs=%d every=%d"
     long = cpu_seconds(["model " + model, train % (batch, steps, runs, steps)], folder)
     short = cpu_seconds(["model " + model, train % (batch, 1, runs, 1)], folder)
@@ -119,7 +119,7 @@ def main():
             model, runs, steps = items[0]
             c = costs[model, batch]
             core_seconds = len(items) * runs * steps * c
-            print("| %s, \\|B\\| = %d: %d training%s | %d × %d | %.3g | %.2f |" % (
+            print("| %s, \\|B\\| = %d: %d training%s | %d × %d | %.3g | %.3g |" % (
                 name, batch, len(items), "" if len(items) == 1 else "s", runs, steps, c * 1e6, core_seconds / 3600))
     # Each training in tasks of about 20 minutes of work, as submit's default makes them, each
     # task with the measured overhead; the tasks spread over the cores longest first.
