@@ -16,6 +16,19 @@ func localAndReplaying(model: String) throws -> (local: Notebook, replay: Notebo
     return (local, replay, dir, front)
 }
 
+/// The dyson binary and a fresh folder when a Slurm answers here (sinfo
+/// finds an idle node), with no user settings file; nil (saying what is
+/// skipped) otherwise.
+func liveSlurm(skipping what: String) throws -> (binary: String, dir: String)? {
+    guard let sinfo = ["/usr/bin/sinfo", "/usr/local/bin/sinfo"].first(where: FileManager.default.isExecutableFile),
+          shell([sinfo, "--noheader", "--format=%t"]).output.contains("idle") else {
+        print("note: no Slurm answers here (sinfo): \(what) is skipped")
+        return nil
+    }
+    setenv("DYSON_SLURM_CONFIG", "/nonexistent", 1)
+    return (try dysonBinary(), try temporaryFolder())
+}
+
 /// `submit` … `wait`: a cluster job enters the workspace as the same result
 /// a local `train` gives, bit for bit.
 @Suite("Job commands")
@@ -91,13 +104,8 @@ struct JobCommandTests {
     /// The real thing where a Slurm answers: the dyson binary submits, its
     /// tasks run under Slurm, wait collects, and the result is train's.
     @Test func batchSessionOnARealSlurm() throws {
-        guard let sinfo = ["/usr/bin/sinfo", "/usr/local/bin/sinfo"].first(where: FileManager.default.isExecutableFile),
-              shell([sinfo, "--noheader", "--format=%t"]).output.contains("idle") else {
-            print("note: no Slurm answers here (sinfo): the live job-command test is skipped")
-            return
-        }
-        let binary = try dysonBinary(), dir = try temporaryFolder()
-        setenv("DYSON_SLURM_CONFIG", "/nonexistent", 1)
+        guard let live = try liveSlurm(skipping: "the live job-command test") else { return }
+        let (binary, dir) = live
         // One process submits and ends; a second one, later, collects.
         try "model dbm n=5\nsubmit lr=0.01 steps=200 runs=9 shards=3 parallel=2 time=5 as=j seed=4\n"
             .write(toFile: dir + "/submit.dyson", atomically: true, encoding: .utf8)
@@ -126,13 +134,8 @@ extension JobCommandTests {
     /// (beyond the test node's small MaxArraySize, as several arrays), a
     /// second collects it, and prints what a local scan prints.
     @Test func scanOnARealSlurm() throws {
-        guard let sinfo = ["/usr/bin/sinfo", "/usr/local/bin/sinfo"].first(where: FileManager.default.isExecutableFile),
-              shell([sinfo, "--noheader", "--format=%t"]).output.contains("idle") else {
-            print("note: no Slurm answers here (sinfo): the live scan test is skipped")
-            return
-        }
-        let binary = try dysonBinary(), dir = try temporaryFolder()
-        setenv("DYSON_SLURM_CONFIG", "/nonexistent", 1)
+        guard let live = try liveSlurm(skipping: "the live scan test") else { return }
+        let (binary, dir) = live
         let scan = "scan lr=0.05,0.1,0.2 batch=8 steps=300 runs=9 seed=4 as=s"
         try "model ts n=2 teacher=2\n\(scan) on=slurm shards=3 parallel=2 time=5\n".write(toFile: dir + "/submit.dyson", atomically: true, encoding: .utf8)
         let submitted = shell([binary, "--note", dir + "/submit.md", dir + "/submit.dyson"])
@@ -204,7 +207,7 @@ struct ScanOnSlurmTests {
     @Test func clusterParametersNeedOnSlurm() throws {
         let (_, replay, _, _) = try localAndReplaying(model: "model ts n=2 teacher=2")
         #expect(replay.fail("scan lr=0.1 steps=10 runs=10 shards=2")?.suggestion?.contains("on=slurm") == true)
-        #expect(replay.fail("scan lr=0.1 steps=10 runs=2 on=slurm shards=3")?.suggestion?.contains("runs") == true)
+        #expect(replay.fail("scan lr=0.1 steps=10 runs=4 on=slurm shards=5")?.suggestion?.contains("shards=4") == true)
         #expect(replay.run("help scan").lines.contains { $0.contains("parallel") })
     }
 }

@@ -263,15 +263,17 @@ public enum WaitCommand: NotebookCommand {
         var out = CommandOutput()
         out.recordedParameters["job"] = name
         context.cancel.reset()
-        if args.word("local") != "yes", let report = JobPlace.reattached(job, context), !report.isComplete {
-            // A loaded note does not block on a job still running: it stays in jobs.
+        // A note loaded into a live session asks Slurm once and does not block
+        // on a job still running: it stays in jobs.
+        let reattached = args.word("local") == "yes" ? nil : JobPlace.reattached(job, context)
+        if let report = reattached, !report.isComplete {
             var out = CommandOutput()
             out.line("job \(name) is not done yet (\(report.summary)); it goes on, jobs shows it, and wait job=\(name) collects it")
             out.journaled = false
             return out
         }
-        if JobPlace.reattached(job, context) != nil {
-            // Done on the cluster: collected below.
+        if reattached != nil {
+            context.progress?.finish()  // done on the cluster: collected below
         } else if context.confined || args.word("local") == "yes" {
             if args.word("local") != "yes" { try refuseLongLocalTraining(job, name: name, context: context) }
             try trainHere(job, context: context)
