@@ -169,7 +169,7 @@ public struct JobManifest: Sendable, Equatable, Codable {
         }
         guard m.format == currentFormat else {
             throw ClusterError("the job manifest has format \(m.format); this dyson reads format \(currentFormat)",
-                               suggestion: "run the job with the dyson version that created it (\(m.dysonVersion))")
+                               suggestion: "create the job again with this dyson (its shards cannot be reused), or run it with the dyson build that created it")
         }
         guard m.dysonVersion == version else {
             throw ClusterError("the job was created by dyson \(m.dysonVersion) and this is dyson \(version): its shards could differ in the last bits",

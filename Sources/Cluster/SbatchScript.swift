@@ -94,8 +94,10 @@ public struct SlurmOptions: Sendable, Equatable, Codable {
 }
 
 /// The `sbatch` script of a job: one array task per shard, each running
-/// `dyson shard JOBDIR --task $SLURM_ARRAY_TASK_ID` in the job folder, its
-/// output in logs/%A_%a.out (array job, task).
+/// `dyson shard JOBDIR --task K` in the job folder with K the array index
+/// plus `DYSON_TASK_OFFSET` (set by `Slurm.submit` for arrays beyond the
+/// cluster's MaxArraySize, else 0), its output in logs/%A_%a.out (array job,
+/// array index).
 public enum SbatchScript {
     /// The job name Slurm shows: "dyson-" and the first 12 hex digits of the
     /// content hash, so a job found in `squeue` can be matched to its folder.
