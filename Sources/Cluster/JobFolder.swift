@@ -7,7 +7,7 @@ import Learning
 ///     JOBDIR/manifest.json          what to train (JobManifest)
 ///     JOBDIR/job.sbatch             the array script (SbatchScript)
 ///     JOBDIR/submissions.json       array job ids and the tasks each one ran
-///     JOBDIR/logs/ARRAYJOB_TASK.out each task's output (sbatch -o logs/%A_%a.out)
+///     JOBDIR/logs/ARRAYJOB_INDEX.out each task's output (sbatch -o logs/%A_%a.out)
 ///     JOBDIR/shards/task-K.shard    task K's runs (ShardFile), renamed into place when complete
 ///
 /// A task is done when its shard file is there and verifies: right job
@@ -24,13 +24,14 @@ public struct JobFolder: Sendable {
     public var submissionsPath: String { path + "/submissions.json" }
     public var logsPath: String { path + "/logs" }
     public var shardsPath: String { path + "/shards" }
-    public var taskCount: Int { manifest.shards.count }
+    public var taskCount: Int { manifest.taskCount }
     public var contentHash: String { SHA256.hex(manifestHash) }
 
     public func shardPath(task: Int) -> String { shardsPath + "/task-\(task).shard" }
 
-    /// Task `task`'s log from array job `arrayJob`.
-    public func logPath(arrayJob: String, task: Int) -> String { logsPath + "/\(arrayJob)_\(task).out" }
+    /// The log of array index `index` of array job `arrayJob` (the task
+    /// less the array's offset; the task itself when there is none).
+    public func logPath(arrayJob: String, index: Int) -> String { logsPath + "/\(arrayJob)_\(index).out" }
 
     /// Creates the folder with its manifest (and its logs/ and shards/ folders).
     /// A folder that already holds the same manifest is reused, so shards
@@ -97,7 +98,7 @@ public struct JobFolder: Sendable {
 
     /// Task `task`'s runs, verified (nil when its file does not exist yet).
     public func readShard(task: Int) throws(ClusterError) -> StoredRuns? {
-        let range = try manifest.shard(task)
+        let (part, range) = try manifest.locate(task)
         guard let bytes = try AtomicFile.read(shardPath(task: task)) else { return nil }
         let (header, runs) = try ShardFile.decode(bytes)
         guard header.manifestHash == manifestHash else {
@@ -105,12 +106,13 @@ public struct JobFolder: Sendable {
                                suggestion: "delete it; the task will train its runs again")
         }
         guard header.task == task else { throw ClusterError("the shard file of task \(task) holds task \(header.task)") }
-        let model = try manifest.buildModel()
+        let model = try manifest.parts[part].buildModel()
         guard header.spectrumSize == model.spectrumSize, header.weightSize == model.weightRows * model.weightCols else {
             throw ClusterError("the shard file of task \(task) has spectra of \(header.spectrumSize) levels and \(header.weightSize) weights per run, the model \(model.spectrumSize) and \(model.weightRows * model.weightCols)")
         }
-        guard !runs.cancelled, runs.completedSteps == manifest.config.steps else {
-            throw ClusterError("the shard of task \(task) stopped at step \(runs.completedSteps) of \(manifest.config.steps)",
+        let steps = manifest.parts[part].config.steps
+        guard !runs.cancelled, runs.completedSteps == steps else {
+            throw ClusterError("the shard of task \(task) stopped at step \(runs.completedSteps) of \(steps)",
                                suggestion: "delete it and run the task again")
         }
         guard (runs.runIndices + runs.droppedRuns).sorted() == Array(range.runs) else {
@@ -136,28 +138,39 @@ public struct JobFolder: Sendable {
     // MARK: Merge
 
     /// The whole training from all shards: equal, bit for bit, to training
-    /// the manifest's ensemble at once. Every shard must be done.
+    /// the manifest's ensemble at once. Every shard must be done. A scan's
+    /// job has one training per setting: see ``merge(part:)``.
     public func merge() throws(ClusterError) -> TrainingResult {
-        let model = try manifest.buildModel()
+        guard manifest.parts.count == 1 else {
+            throw ClusterError("the job trains \(manifest.parts.count) settings, not one training", suggestion: "collect it with wait, which analyses the scan")
+        }
+        return try merge(part: 0)
+    }
+
+    /// Part `part`'s training from its shards: equal, bit for bit, to training
+    /// its ensemble at once. Every shard of the part must be done.
+    public func merge(part: Int) throws(ClusterError) -> TrainingResult {
+        guard manifest.parts.indices.contains(part) else { throw ClusterError("the job has no part \(part)") }
+        let model = try manifest.parts[part].buildModel()
         var parts = [TrainingResult](), missing = [Int]()
-        for task in 0..<taskCount {
+        for task in manifest.tasks(part: part) {
             guard let runs = try readShard(task: task) else {
                 missing.append(task)
                 continue
             }
-            var config = manifest.config
+            var config = manifest.parts[part].config
             config.runs = runs.runIndices.count
             do { parts.append(try TrainingResult(model: model, config: config, stored: runs)) } catch {
                 throw ClusterError("the shard of task \(task) cannot be read back: \(error.message)")
             }
         }
         guard missing.isEmpty else {
-            throw ClusterError("\(missing.count) of \(taskCount) tasks have no shard yet (\(TaskList.format(missing)))",
+            let count = manifest.tasks(part: part).count
+            throw ClusterError("\(missing.count) of \(count) tasks have no shard yet (\(TaskList.format(missing)))",
                                suggestion: "wait for them, or resubmit them")
         }
         do {
-            let joined = try TrainingResult.joining(parts)
-            return joined
+            return try TrainingResult.joining(parts)
         } catch {
             throw ClusterError("the shards do not join: \(error.message)")
         }

@@ -68,6 +68,27 @@ public struct JobReport: Sendable, Equatable {
         return parts.joined(separator: ", ")
     }
 
+    /// A bar of `width` cells from the tasks' states, each state's share
+    /// rounded so that the cells add up:
+    /// █ done, ▓ running, ░ pending, ✗ failed, · not submitted or unknown.
+    public func bar(width: Int = 20) -> String {
+        let total = tasks.count
+        guard total > 0 else { return "" }
+        let counts = [done, count("running"), count("pending"), count("failed"),
+                      count("not submitted") + count("unknown")]
+        let symbols: [Character] = ["█", "▓", "░", "✗", "·"]
+        let exact = counts.map { Double($0) * Double(width) / Double(total) }
+        // Every state with a task shows (at least one cell), then the cells are
+        // taken from the widest or given by largest remainder until they add up.
+        var cells = zip(counts, exact).map { $0 == 0 ? 0 : max(1, Int($1)) }
+        while cells.reduce(0, +) > width, let i = cells.indices.max(by: { cells[$0] < cells[$1] }), cells[i] > 1 { cells[i] -= 1 }
+        while cells.reduce(0, +) < width,
+              let i = cells.indices.filter({ counts[$0] > 0 }).max(by: { exact[$0] - Double(cells[$0]) < exact[$1] - Double(cells[$1]) }) {
+            cells[i] += 1
+        }
+        return "[" + String(zip(symbols, cells).flatMap { Array(repeating: $0, count: $1) }) + "] \(100 * done / total) %"
+    }
+
     /// Combines what is known: shard files first (a verified shard is done
     /// whatever Slurm says), then each task's latest submission as squeue
     /// (queued or running) and scontrol (recently ended) report it.
@@ -79,9 +100,12 @@ public struct JobReport: Sendable, Equatable {
         for r in ended + queued { latest["\(r.arrayJob)_\(r.task)"] = r }
         var reports = [TaskReport]()
         for task in 0..<job.taskCount {
-            let arrayJob = submissions.latest(task: task)
+            let submission = submissions.latestSubmission(task: task)
+            let arrayJob = submission?.arrayJob
+            // Slurm speaks of array indices: the task less its array's offset.
+            let index = task - (submission?.offset ?? 0)
             let shard = job.state(task: task)
-            let record = arrayJob.flatMap { latest["\($0)_\(task)"] }
+            let record = arrayJob.flatMap { latest["\($0)_\(index)"] }
             let status: TaskStatus
             if shard == .done {
                 status = .done
@@ -105,7 +129,7 @@ public struct JobReport: Sendable, Equatable {
                 status = .failed(reason: "Slurm no longer knows the task (cancelled before it started, or ended more than MinJobAge ago) and it left no shard")
             }
             var tail = [String]()
-            if case .failed = status, let arrayJob { tail = Self.tail(of: job.logPath(arrayJob: arrayJob, task: task), lines: logLines) }
+            if case .failed = status, let arrayJob { tail = Self.tail(of: job.logPath(arrayJob: arrayJob, index: index), lines: logLines) }
             reports.append(TaskReport(task: task, status: status, arrayJob: arrayJob, logTail: tail))
         }
         return JobReport(tasks: reports)

@@ -94,8 +94,10 @@ public struct SlurmOptions: Sendable, Equatable, Codable {
 }
 
 /// The `sbatch` script of a job: one array task per shard, each running
-/// `dyson shard JOBDIR --task $SLURM_ARRAY_TASK_ID` in the job folder, its
-/// output in logs/%A_%a.out (array job, task).
+/// `dyson shard JOBDIR --task K` in the job folder with K the array index
+/// plus `DYSON_TASK_OFFSET` (set by `Slurm.submit` for arrays beyond the
+/// cluster's MaxArraySize, else 0), its output in logs/%A_%a.out (array job,
+/// array index).
 public enum SbatchScript {
     /// The job name Slurm shows: "dyson-" and the first 12 hex digits of the
     /// content hash, so a job found in `squeue` can be matched to its folder.
@@ -108,11 +110,11 @@ public enum SbatchScript {
             throw ClusterError("the job folder \(SlurmOptions.shown(job.path)) has spaces, quotes or % in its path, which #SBATCH lines cannot hold",
                                suggestion: "put the job folder under a path without them")
         }
-        let last = job.taskCount - 1
+        let last = min(job.taskCount, Slurm.defaultMaxArraySize) - 1
         var lines = [
             "#!/bin/sh",
             "# dyson \(job.manifest.dysonVersion) cluster job \(job.contentHash)",
-            "# \(job.manifest.modelSummary.filter { !$0.isNewline }): runs=\(job.manifest.config.runs) steps=\(job.manifest.config.steps) seed=\(job.manifest.config.seed)",
+            "# " + describe(job.manifest).filter { !$0.isNewline },
             "# Task K trains the runs manifest.json gives it and writes shards/task-K.shard.",
             "#SBATCH --job-name=\(jobName(job))",
             "#SBATCH --array=0-\(last)" + (options.parallel.map { "%\($0)" } ?? ""),
@@ -124,8 +126,16 @@ public enum SbatchScript {
         if let partition = options.partition { lines.append("#SBATCH --partition=\(partition)") }
         if let account = options.account { lines.append("#SBATCH --account=\(account)") }
         for option in options.extra { lines.append("#SBATCH \(option)") }
-        lines.append("exec \(shellQuoted(dyson)) shard \(shellQuoted(job.path)) --task \"$SLURM_ARRAY_TASK_ID\"")
+        // Arrays beyond MaxArraySize are submitted with DYSON_TASK_OFFSET (Slurm.submit).
+        lines.append("exec \(shellQuoted(dyson)) shard \(shellQuoted(job.path)) --task \"$((SLURM_ARRAY_TASK_ID + ${DYSON_TASK_OFFSET:-0}))\"")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line about what a job trains, for the script's header.
+    static func describe(_ m: JobManifest) -> String {
+        if let command = m.command { return "\(command) (\(m.parts.count) settings)" }
+        guard let p = m.parts.first else { return "no training" }
+        return "\(p.modelSummary): runs=\(p.config.runs) steps=\(p.config.steps) seed=\(p.config.seed)"
     }
 
     /// Writes the script into the job folder (executable).

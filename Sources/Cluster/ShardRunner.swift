@@ -33,7 +33,7 @@ public enum ShardRunner {
         case .invalid: unlink(job.shardPath(task: task))  // damaged or stale: train it again
         }
         job.removeLeftovers(task: task)
-        let model = try job.manifest.buildModel()
+        let model = try job.manifest.buildModel(task: task)
         let config = try job.manifest.config(task: task, threads: threads.map { max(1, $0) })
         let result: TrainingResult
         do {

@@ -29,8 +29,15 @@ public struct Slurm: Sendable {
     /// controller's transient errors are retried with back-off; since such
     /// an error may come after the job was accepted, the queue is searched
     /// for the job's name first, so a task array is never sent twice.
+    ///
+    /// Slurm accepts array indices below its MaxArraySize only (`scontrol
+    /// show config`; 1001 when it cannot be read). Larger jobs go as several
+    /// arrays of at most that many indices, each with the offset its tasks
+    /// start at (`DYSON_TASK_OFFSET`, added by the script). With `parallel`,
+    /// each array waits for the one before (`--dependency=afterany:`) so
+    /// that no more than `parallel` tasks of the job run at once.
     @discardableResult
-    public func submit(_ job: JobFolder, tasks: [Int]? = nil, parallel: Int? = nil) throws(ClusterError) -> Submission {
+    public func submit(_ job: JobFolder, tasks: [Int]? = nil, parallel: Int? = nil) throws(ClusterError) -> [Submission] {
         let wanted = tasks ?? job.unfinishedTasks()
         guard !wanted.isEmpty else { throw ClusterError("every task of the job is done; nothing to submit", suggestion: "collect it") }
         guard wanted.allSatisfy({ (0..<job.taskCount).contains($0) }) else {
@@ -40,21 +47,64 @@ public struct Slurm: Sendable {
             throw ClusterError("\(job.scriptPath) is missing", suggestion: "create the job again (its script is written with it)")
         }
         var history = try Submissions.read(job)
+        var done = [Submission]()
+        for chunk in Self.chunks(wanted, maxArraySize: maxArraySize()) {
+            let after = parallel == nil ? nil : done.last?.arrayJob
+            done.append(try submitArray(job, tasks: chunk.tasks, offset: chunk.offset, parallel: parallel, after: after, history: &history))
+        }
+        return done
+    }
+
+    /// Tasks grouped into arrays whose indices (task − offset) stay below
+    /// `maxArraySize`: offsets are multiples of it.
+    public static func chunks(_ tasks: [Int], maxArraySize: Int) -> [(offset: Int, tasks: [Int])] {
+        let size = max(1, maxArraySize)
+        var out = [(offset: Int, tasks: [Int])]()
+        for t in Array(Set(tasks)).sorted() {
+            let offset = (t / size) * size
+            if out.last?.offset == offset { out[out.count - 1].tasks.append(t) } else { out.append((offset, [t])) }
+        }
+        return out
+    }
+
+    /// The cluster's MaxArraySize (`scontrol show config`), 1001 (Slurm's default) when it cannot be read.
+    public func maxArraySize() -> Int {
+        guard let r = runner.run("scontrol", ["show", "config"]), r.status == 0 else { return Self.defaultMaxArraySize }
+        return Self.maxArraySize(config: r.stdout) ?? Self.defaultMaxArraySize
+    }
+
+    public static let defaultMaxArraySize = 1001
+
+    /// "MaxArraySize            = 1001" in `scontrol show config` output.
+    public static func maxArraySize(config text: String) -> Int? {
+        for line in text.split(whereSeparator: \.isNewline) {
+            let f = line.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces }
+            if f.count == 2, f[0] == "MaxArraySize", let v = Int(f[1]), v >= 1 { return v }
+        }
+        return nil
+    }
+
+    /// One sbatch of `tasks` as array indices task − offset.
+    private func submitArray(_ job: JobFolder, tasks wanted: [Int], offset: Int, parallel: Int?, after: String?,
+                             history: inout Submissions) throws(ClusterError) -> Submission {
         let known = Set(history.arrayJobs)
-        let array = "--array=" + TaskList.format(wanted) + (parallel.map { "%\($0)" } ?? "")
+        var arguments = ["--parsable", "--array=" + TaskList.format(wanted.map { $0 - offset }) + (parallel.map { "%\($0)" } ?? "")]
+        if offset > 0 { arguments.append("--export=ALL,DYSON_TASK_OFFSET=\(offset)") }
+        if let after { arguments.append("--dependency=afterany:\(after)") }
+        arguments.append(job.scriptPath)
         var lastError = ""
         for attempt in 0...retryDelays.count {
             if attempt > 0 {
                 sleep(retryDelays[attempt - 1])
                 if let adopted = queuedArray(named: SbatchScript.jobName(job), excluding: known) {
-                    return try record(Submission(arrayJob: adopted, tasks: wanted), in: &history, job: job)
+                    return try record(Submission(arrayJob: adopted, tasks: wanted, offset: offset), in: &history, job: job)
                 }
             }
-            guard let r = runner.run("sbatch", ["--parsable", array, job.scriptPath]) else {
+            guard let r = runner.run("sbatch", arguments) else {
                 throw ClusterError("sbatch is not installed here", suggestion: "submit from a cluster's login node, or train locally")
             }
             if r.status == 0, let id = Sbatch.jobID(r.stdout) {
-                return try record(Submission(arrayJob: id, tasks: wanted), in: &history, job: job)
+                return try record(Submission(arrayJob: id, tasks: wanted, offset: offset), in: &history, job: job)
             }
             lastError = r.message
             guard Sbatch.isTransient(r.stderr + r.stdout) else { break }
@@ -65,7 +115,7 @@ public struct Slurm: Sendable {
     /// Resubmits the tasks that failed, were lost or never submitted (never
     /// those still queued or running, nor those done).
     @discardableResult
-    public func resubmit(_ job: JobFolder, parallel: Int? = nil) throws(ClusterError) -> Submission {
+    public func resubmit(_ job: JobFolder, parallel: Int? = nil) throws(ClusterError) -> [Submission] {
         let report = try status(job)
         let tasks = report.toSubmit
         guard !tasks.isEmpty else {
@@ -129,11 +179,13 @@ public struct Slurm: Sendable {
     @discardableResult
     public func cancel(_ job: JobFolder) throws(ClusterError) -> [String] {
         let report = try status(job)
+        let history = try Submissions.read(job)
         var targets = [String]()
         for t in report.active { if let j = t.arrayJob, !targets.contains(j) { targets.append(j) } }
         for j in targets {
-            let tasks = report.active.filter { $0.arrayJob == j }.map(\.task)
-            guard let r = runner.run("scancel", ["\(j)_[\(TaskList.format(tasks))]"]) else {
+            let offset = history.offset(arrayJob: j)
+            let indices = report.active.filter { $0.arrayJob == j }.map { $0.task - offset }
+            guard let r = runner.run("scancel", ["\(j)_[\(TaskList.format(indices))]"]) else {
                 throw ClusterError("scancel is not installed here")
             }
             guard r.status == 0 else { throw ClusterError("scancel \(j) failed: \(r.message)") }

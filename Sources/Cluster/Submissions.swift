@@ -8,10 +8,14 @@ public struct Submission: Sendable, Equatable, Codable {
     public var tasks: String
     /// ISO 8601, UTC.
     public var submitted: String
+    /// What was added to the array index to give the task (nil: 0). Arrays
+    /// beyond the cluster's MaxArraySize are submitted with an offset.
+    public var offset: Int?
 
-    public init(arrayJob: String, tasks: [Int], submitted: Date = Date()) {
+    public init(arrayJob: String, tasks: [Int], offset: Int = 0, submitted: Date = Date()) {
         self.arrayJob = arrayJob
         self.tasks = TaskList.format(tasks)
+        self.offset = offset == 0 ? nil : offset
         self.submitted = ISO8601DateFormatter().string(from: submitted)
     }
 
@@ -45,8 +49,16 @@ public struct Submissions: Sendable, Equatable, Codable {
     }
 
     /// The array job that last ran task `task` (nil: never submitted).
-    public func latest(task: Int) -> String? {
-        submissions.last { $0.taskList.contains(task) }?.arrayJob
+    public func latest(task: Int) -> String? { latestSubmission(task: task)?.arrayJob }
+
+    /// The submission that last ran task `task`.
+    public func latestSubmission(task: Int) -> Submission? {
+        submissions.last { $0.taskList.contains(task) }
+    }
+
+    /// The offset of array job `arrayJob`'s indices (0 if unknown).
+    public func offset(arrayJob: String) -> Int {
+        submissions.last { $0.arrayJob == arrayJob }?.offset ?? 0
     }
 
     /// Array job ids, each once, oldest first.

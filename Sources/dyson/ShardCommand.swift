@@ -22,7 +22,7 @@ struct ShardTask: ParsableCommand {
     @Argument(help: "The job folder (holds manifest.json).")
     var folder: String
 
-    @Option(help: "The array task index (default: SLURM_ARRAY_TASK_ID).")
+    @Option(help: "The task (default: SLURM_ARRAY_TASK_ID plus DYSON_TASK_OFFSET).")
     var task: Int?
 
     @Option(help: "Threads (default: SLURM_CPUS_PER_TASK, else all cores).")
@@ -33,7 +33,9 @@ struct ShardTask: ParsableCommand {
 
     func run() throws {
         let env = ProcessInfo.processInfo.environment
-        guard let task = task ?? env["SLURM_ARRAY_TASK_ID"].flatMap({ Int($0) }) else {
+        // Arrays beyond the cluster's MaxArraySize run with an offset added to the index.
+        let offset = env["DYSON_TASK_OFFSET"].flatMap { Int($0) } ?? 0
+        guard let task = task ?? env["SLURM_ARRAY_TASK_ID"].flatMap({ Int($0) }).map({ $0 + offset }) else {
             Terminal.error(NotebookError("no task index", suggestion: "give --task N, or run under a Slurm job array"))
             throw ExitCode(2)
         }

@@ -58,7 +58,7 @@ struct LiveSlurmTests {
         try SbatchScript.write(job: job, options: SlurmOptions(time: "5", cpus: 1, parallel: 2), dyson: binary)
         // sbatch passes the submitting environment on to the tasks.
         let failing = Slurm(runner: ProcessRunner(environment: ["DYSON_TEST_FAIL_TASKS": "1"]))
-        let first = try failing.submit(job)
+        let first = try #require(try failing.submit(job).first)
         #expect(first.taskList == [0, 1, 2])
         var report = try LiveSlurm.waitUntilSettled(failing, job)
         #expect(report.tasks.map(\.status.word) == ["done", "failed", "done"], "\(report.tasks)")
@@ -69,7 +69,7 @@ struct LiveSlurmTests {
         // A new process sees the same: everything is in the job folder.
         let reopened = try JobFolder.open(job.path, version: job.manifest.dysonVersion)
         let slurm = Slurm()
-        let again = try slurm.resubmit(reopened, parallel: 2)
+        let again = try #require(try slurm.resubmit(reopened, parallel: 2).first)
         #expect(again.taskList == [1] && again.arrayJob != first.arrayJob)
         report = try LiveSlurm.waitUntilSettled(slurm, reopened)
         #expect(report.isComplete, "\(report.tasks)")
@@ -112,10 +112,10 @@ struct LiveSlurmTests {
                                        manifest: try JobManifest(dysonVersion: try LiveSlurm.version(binary), model: model, config: config, shards: 3))
         try SbatchScript.write(job: job, options: SlurmOptions(time: "5", cpus: 1, parallel: 1), dyson: binary)
         let slurm = Slurm()
-        let s = try slurm.submit(job, parallel: 1)
+        let s = try #require(try slurm.submit(job, parallel: 1).first)
         // Wait until task 0 trains (its log says so).
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && !JobReport.tail(of: job.logPath(arrayJob: s.arrayJob, task: 0), lines: 3).contains(where: { $0.contains("%") }) {
+        while Date() < deadline && !JobReport.tail(of: job.logPath(arrayJob: s.arrayJob, index: 0), lines: 3).contains(where: { $0.contains("%") }) {
             usleep(200_000)
         }
         let running = try slurm.status(job)

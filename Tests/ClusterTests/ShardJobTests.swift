@@ -39,8 +39,8 @@ struct ManifestTests {
             let m = try JobManifest(dysonVersion: "9.9.9", model: c.model, config: c.config, ranges: Cases.ranges(runs: c.config.runs))
             let back = try JobManifest.decode(try m.encoded(), expectedVersion: "9.9.9")
             #expect(back == m, "\(c.name)")
-            #expect(try back.buildModel().summary == c.model.summary)
-            #expect(back.config.seed == c.config.seed && back.config.lr.bitPattern == c.config.lr.bitPattern)
+            #expect(try back.buildModel(task: 0).summary == c.model.summary)
+            #expect(back.parts[0].config.seed == c.config.seed && back.parts[0].config.lr.bitPattern == c.config.lr.bitPattern)
         }
     }
 
@@ -65,14 +65,14 @@ struct ManifestTests {
         #expect(throws: ClusterError.self) { try JobManifest.decode(Data("{}".utf8), expectedVersion: "0.1.0") }
         // A description that claims a huge model is refused before anything is allocated.
         var huge = try JobManifest(dysonVersion: "0.1.0", model: try TeacherStudent(n: 2), config: c.config, shards: 3)
-        huge.model.n = 1_000_000_000_000
-        huge.model.teacher = [2]
-        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel() }
-        huge.model.n = 3
-        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel() }
+        huge.parts[0].model.n = 1_000_000_000_000
+        huge.parts[0].model.teacher = [2]
+        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel(task: 0) }
+        huge.parts[0].model.n = 3
+        #expect(throws: ClusterError.self) { try JobManifest.decode(try huge.encoded(), expectedVersion: "0.1.0").buildModel(task: 0) }
         var missing = m
-        missing.model.noise = nil
-        #expect(throws: ClusterError.self) { try missing.buildModel() }
+        missing.parts[0].model.noise = nil
+        #expect(throws: ClusterError.self) { try missing.buildModel(task: 0) }
     }
 
     @Test func taskListsReadAndWriteAsSlurmDoes() {
@@ -139,12 +139,12 @@ struct JobTests {
         let whole = try Trainer.train(model: c.model, config: c.config)
         let manifest = try JobManifest(dysonVersion: Self.version, model: c.model, config: c.config, ranges: Cases.ranges(runs: c.config.runs))
         let job = try JobFolder.create(at: try temporaryFolder(), manifest: manifest)
-        #expect(job.taskCount == 3 && Set(manifest.shards.map(\.count)).count > 1, "shards of unequal size")
+        #expect(job.taskCount == 3 && Set(manifest.parts[0].shards.map(\.count)).count > 1, "shards of unequal size")
         // Tasks in any order, on different thread counts.
         for task in (0..<job.taskCount).reversed() {
             let outcome = try ShardRunner.run(folder: job.path, task: task, version: Self.version, threads: task + 1)
             guard case .written(let runs, _) = outcome else { Issue.record("task \(task): \(outcome)"); return }
-            #expect(runs == manifest.shards[task].count)
+            #expect(runs == manifest.parts[0].shards[task].count)
         }
         // A task run again does nothing; a lost shard resubmitted trains the same runs.
         #expect(try ShardRunner.run(folder: job.path, task: 1, version: Self.version, threads: 1) == .alreadyDone)
@@ -281,4 +281,45 @@ func expectBitIdentical(_ a: TrainingResult, _ b: TrainingResult, _ name: String
     #expect(a.finalStates == b.finalStates, "\(name): run states differ", sourceLocation: sourceLocation)
     #expect(a.config == b.config && a.modelSummary == b.modelSummary && a.completedSteps == b.completedSteps, "\(name)", sourceLocation: sourceLocation)
     #expect(a.predictions == b.predictions, "\(name): predictions", sourceLocation: sourceLocation)
+}
+
+/// A scan's job: one part per setting, array tasks numbered across parts.
+@Suite("Scan jobs")
+struct ScanJobTests {
+    /// Three settings (two models, unequal shards): every task trains the
+    /// runs of its part, and each part merges into its setting trained at
+    /// once, bit for bit.
+    @Test func everyPartMergesIntoItsSettingBitForBit() throws {
+        let version = "test-1"
+        let a = try TeacherStudent(n: 2), b = try TeacherStudent(n: 2, noise: 0.3)
+        let settings: [(model: any LearningModel, config: TrainingConfig)] = [
+            (a, TrainingConfig(lr: 0.1, batch: 8, steps: 200, runs: 7, seed: 11, every: 100)),
+            (a, TrainingConfig(lr: 0.05, batch: 8, steps: 200, runs: 7, seed: 12, every: 100)),
+            (b, TrainingConfig(lr: 0.1, batch: 4, steps: 200, runs: 7, seed: 13, every: 100)),
+        ]
+        let parts = try settings.enumerated().map { k, s in try JobPart(setting: k + 1, model: s.model, config: s.config, ranges: Cases.ranges(runs: 7)) }
+        let manifest = try JobManifest(dysonVersion: version, parts: parts, command: "scan lr=0.1,0.05 batch=8 as=x")
+        #expect(manifest.taskCount == 9 && manifest.tasks(part: 1) == 3..<6 && manifest.tasks(part: 2) == 6..<9)
+        #expect(try manifest.locate(4).part == 1 && manifest.locate(4).runs == parts[1].shards[1])
+        #expect(throws: ClusterError.self) { try manifest.locate(9) }
+        let back = try JobManifest.decode(try manifest.encoded(), expectedVersion: version)
+        #expect(back == manifest)
+        let job = try JobFolder.create(at: try temporaryFolder("scan"), manifest: manifest)
+        for task in (0..<job.taskCount).reversed() {
+            guard case .written = try ShardRunner.run(folder: job.path, task: task, version: version, threads: 1) else {
+                Issue.record("task \(task) did not train")
+                return
+            }
+        }
+        #expect(throws: ClusterError.self, "a scan is merged part by part") { try job.merge() }
+        for (k, s) in settings.enumerated() {
+            expectBitIdentical(try job.merge(part: k), try Trainer.train(model: s.model, config: s.config), "setting \(k + 1)")
+        }
+        // A shard of one part is never taken for another's.
+        let other = job.shardPath(task: 5)
+        try FileManager.default.removeItem(atPath: other)
+        try FileManager.default.copyItem(atPath: job.shardPath(task: 2), toPath: other)
+        #expect(throws: ClusterError.self) { try job.merge(part: 1) }
+        #expect(job.unfinishedTasks() == [5])
+    }
 }

@@ -98,7 +98,7 @@ struct SlurmOutputTests {
                          "#SBATCH --job-name=\(SbatchScript.jobName(job))"] {
             #expect(lines.contains(expected), "\(expected)")
         }
-        #expect(lines.last == "exec '/opt/dyson'\\''s/bin/dyson' shard '\(job.path)' --task \"$SLURM_ARRAY_TASK_ID\"")
+        #expect(lines.last == "exec '/opt/dyson'\\''s/bin/dyson' shard '\(job.path)' --task \"$((SLURM_ARRAY_TASK_ID + ${DYSON_TASK_OFFSET:-0}))\"")
         // Every #SBATCH line comes before the first command, as sbatch requires.
         let firstCommand = try #require(lines.firstIndex { !$0.hasPrefix("#") })
         #expect(lines[firstCommand...].allSatisfy { !$0.hasPrefix("#SBATCH") })
@@ -119,7 +119,7 @@ struct SlurmStatusTests {
         for task in 0...2 { _ = try ShardRunner.run(folder: job.path, task: task, version: "v", threads: 1) }
         try SbatchScript.write(job: job, options: SlurmOptions(), dyson: "/usr/local/bin/dyson")
         try Submissions(submissions: [Submission(arrayJob: "1", tasks: Array(0...5))]).write(job)
-        try "task 3 cpus 1\nboom\n".write(toFile: job.logPath(arrayJob: "1", task: 3), atomically: true, encoding: .utf8)
+        try "task 3 cpus 1\nboom\n".write(toFile: job.logPath(arrayJob: "1", index: 3), atomically: true, encoding: .utf8)
         let finished = try fixture("scontrol-finished.txt")
         let runner = FakeRunner { tool, args in
             switch tool {
@@ -148,7 +148,7 @@ struct SlurmStatusTests {
     @Test func resubmitSendsOnlyTheMissingTasks() throws {
         let (job, slurm, runner) = try finishedJob()
         let s = try slurm.resubmit(job, parallel: 2)
-        #expect(s.arrayJob == "20" && s.taskList == [3, 4, 5])
+        #expect(s.map(\.arrayJob) == ["20"] && s.first?.taskList == [3, 4, 5])
         #expect(runner.calls.last == ["sbatch", "--parsable", "--array=3-5%2", job.scriptPath] || runner.calls.contains(["sbatch", "--parsable", "--array=3-5%2", job.scriptPath]))
         let history = try Submissions.read(job)
         #expect(history.latest(task: 4) == "20" && history.latest(task: 0) == "1")
@@ -213,7 +213,7 @@ struct SlurmStatusTests {
         let slept = SleepLog()
         let slurm = Slurm(runner: flaky, retryDelays: [1, 2], sleep: { slept.add($0) })
         let s = try slurm.submit(job, tasks: [3, 4, 5])
-        #expect(s.arrayJob == "31" && sbatchCalls == 1 && slept.values == [1])
+        #expect(s.map(\.arrayJob) == ["31"] && sbatchCalls == 1 && slept.values == [1])
         let refused = Slurm(runner: FakeRunner { tool, _ in
             tool == "sbatch" ? CommandResult(status: 1, stdout: "", stderr: "sbatch: error: invalid partition specified: nope") : CommandResult(status: 0, stdout: "")
         }, retryDelays: [1], sleep: { _ in Issue.record("a permanent error is not retried") })
@@ -228,4 +228,102 @@ final class SleepLog: @unchecked Sendable {
     private var list = [Double]()
     func add(_ v: Double) { lock.lock(); list.append(v); lock.unlock() }
     var values: [Double] { lock.lock(); defer { lock.unlock() }; return list }
+}
+
+/// Jobs with more tasks than the cluster's MaxArraySize: several arrays,
+/// each with the offset its indices start at.
+@Suite("Large arrays")
+struct LargeArrayTests {
+    @Test func maxArraySizeIsReadFromTheConfigurationOrDefaults() {
+        #expect(Slurm.maxArraySize(config: "Configuration data as of 2026-11-29T21:00:00\nMaxArraySize            = 40001\nMaxJobCount = 10000\n") == 40001)
+        #expect(Slurm.maxArraySize(config: "MaxArraySizeX = 3\nnothing else") == nil)
+        #expect(Slurm(runner: FakeRunner { _, _ in nil }).maxArraySize() == Slurm.defaultMaxArraySize)
+        #expect(Slurm(runner: FakeRunner { _, _ in CommandResult(status: 1, stdout: "", stderr: "no controller") }).maxArraySize() == 1001)
+    }
+
+    @Test func chunksKeepEveryIndexBelowTheLimit() {
+        for (tasks, limit) in [(Array(0..<10), 4), ([9, 1, 5, 5, 0], 4), (Array(0..<1001), 1001), (Array(0..<2500), 1001), ([7], 1)] {
+            let chunks = Slurm.chunks(tasks, maxArraySize: limit)
+            #expect(chunks.flatMap(\.tasks) == Array(Set(tasks)).sorted(), "every task once, in order")
+            #expect(chunks.allSatisfy { c in c.offset % limit == 0 && c.tasks.allSatisfy { (0..<limit).contains($0 - c.offset) } })
+            #expect(Set(chunks.map(\.offset)).count == chunks.count)
+        }
+        #expect(Slurm.chunks(Array(0..<10), maxArraySize: 4).map(\.offset) == [0, 4, 8])
+        #expect(Slurm.chunks(Array(0..<1001), maxArraySize: 1001).count == 1)
+    }
+
+    /// Ten tasks on a cluster that takes arrays of four: three sbatch calls,
+    /// chained with the throttle, the offset in the environment; status,
+    /// logs and scancel translate Slurm's indices back to tasks.
+    @Test func aJobBeyondMaxArraySizeGoesAsSeveralArrays() throws {
+        let model = try ReferenceDBM(n: 3)
+        let config = TrainingConfig(lr: 0.1, batch: 1, steps: 20, runs: 10, seed: 1, every: 10)
+        let job = try JobFolder.create(at: try temporaryFolder(), manifest: try JobManifest(dysonVersion: "v", model: model, config: config, shards: 10))
+        try SbatchScript.write(job: job, options: SlurmOptions(parallel: 2), dyson: "/usr/local/bin/dyson")
+        let ids = SleepLog()  // counts sbatch calls
+        let runner = FakeRunner { tool, args in
+            switch tool {
+            case "scontrol" where args == ["show", "config"]: return CommandResult(status: 0, stdout: "MaxArraySize            = 4\n")
+            case "sbatch":
+                ids.add(0)
+                return CommandResult(status: 0, stdout: "\(99 + ids.values.count)\n")
+            case "squeue": return CommandResult(status: 0, stdout: "101|2|RUNNING|None\n102|0|PENDING|Dependency\n")
+            case "scontrol" where args.last == "101":
+                return CommandResult(status: 0, stdout: "JobId=106 ArrayJobId=101 ArrayTaskId=1 JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0\n")
+            default: return CommandResult(status: 0, stdout: "")
+            }
+        }
+        let slurm = Slurm(runner: runner, retryDelays: [], sleep: { _ in })
+        let submissions = try slurm.submit(job, parallel: 2)
+        #expect(submissions.map(\.arrayJob) == ["100", "101", "102"])
+        #expect(submissions.map(\.taskList) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+        let sbatch = runner.calls.filter { $0.first == "sbatch" }
+        #expect(sbatch == [
+            ["sbatch", "--parsable", "--array=0-3%2", job.scriptPath],
+            ["sbatch", "--parsable", "--array=0-3%2", "--export=ALL,DYSON_TASK_OFFSET=4", "--dependency=afterany:100", job.scriptPath],
+            ["sbatch", "--parsable", "--array=0-1%2", "--export=ALL,DYSON_TASK_OFFSET=8", "--dependency=afterany:101", job.scriptPath],
+        ])
+        let history = try Submissions.read(job)
+        #expect(history.offset(arrayJob: "102") == 8 && history.offset(arrayJob: "100") == 0)
+        // Index 2 of array 101 is task 6; index 0 of 102 is task 8; index 1 of 101 (task 5) failed, its log is 101_1.
+        try "task 5\nboom\n".write(toFile: job.logPath(arrayJob: "101", index: 1), atomically: true, encoding: .utf8)
+        let report = try slurm.status(job)
+        #expect(report.tasks[6].status == .running)
+        #expect(report.tasks[8].status == .pending(reason: "Dependency"))
+        #expect(report.tasks[5].status == .failed(reason: "FAILED (NonZeroExitCode, exit status 3)") && report.tasks[5].logTail == ["task 5", "boom"])
+        #expect(try slurm.cancel(job) == ["101", "102"])
+        #expect(runner.calls.filter { $0.first == "scancel" } == [["scancel", "101_[2]"], ["scancel", "102_[0]"]])
+        // Without a throttle the arrays are not chained.
+        let free = Slurm(runner: runner, retryDelays: [], sleep: { _ in })
+        let again = try free.submit(job, tasks: [3, 4])
+        #expect(again.count == 2 && !runner.calls.suffix(2).joined().contains { $0.hasPrefix("--dependency") })
+    }
+}
+
+@Suite("Job progress")
+struct JobProgressTests {
+    func report(_ words: [String]) -> JobReport {
+        JobReport(tasks: words.enumerated().map { k, w in
+            let status: TaskStatus = switch w {
+            case "done": .done
+            case "running": .running
+            case "pending": .pending(reason: nil)
+            case "failed": .failed(reason: "x")
+            default: .notSubmitted
+            }
+            return TaskReport(task: k, status: status, arrayJob: nil, logTail: [])
+        })
+    }
+
+    /// The bar has its width, each state its share, a state with a task at least a cell.
+    @Test func barSharesAddUp() {
+        let r = report(Array(repeating: "done", count: 7) + ["running", "running", "pending"] + Array(repeating: "pending", count: 89) + ["failed"])
+        let bar = r.bar(width: 20)
+        let cells = bar.dropFirst().prefix { $0 != "]" }
+        #expect(cells.count == 20)
+        #expect(cells.filter { $0 == "█" }.count == 1 && cells.contains("▓") && cells.contains("✗") && cells.filter { $0 == "░" }.count >= 16, "\(bar)")
+        #expect(bar.hasSuffix("] 7 %"))
+        #expect(report(["done", "done"]).bar(width: 4) == "[████] 100 %")
+        #expect(report(["done", "pending", "failed"]).bar(width: 3) == "[█░✗] 33 %")
+    }
 }

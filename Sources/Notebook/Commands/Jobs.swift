@@ -90,6 +90,75 @@ enum JobPlace {
     }
 
     static func error(_ e: ClusterError) -> NotebookError { NotebookError(e.message, suggestion: e.suggestion) }
+
+    /// The job's name: `given` (checked), else `prefix` and its content hash's first 12 digits.
+    static func name(_ given: String?, manifest: JobManifest, prefix: String = "job-") throws(NotebookError) -> String {
+        let hash = SHA256.hex(SHA256.hash([UInt8]((try? manifest.encoded()) ?? Data())))
+        let name = given ?? prefix + hash.prefix(12)
+        try check(name: name)
+        return name
+    }
+
+    /// Creates the job folder `jobs/NAME` (or reuses the one holding the same
+    /// manifest), writes its script and submits the tasks without a shard,
+    /// with the cluster options of `args` over the settings file. A replay
+    /// (confined) submits nothing: `wait` then trains the missing tasks here.
+    static func submit(_ manifest: JobManifest, name: String, named: Bool, args: Arguments, context: CommandContext,
+                       into out: inout CommandOutput) throws(NotebookError) {
+        let job: JobFolder
+        let folder = try root(context) + "/" + name
+        do { job = try JobFolder.create(at: folder, manifest: manifest) } catch {
+            throw NotebookError(error.message, suggestion: named ? "name the job differently (as=…)" : error.suggestion)
+        }
+        out.remark("job folder \(job.path), content hash \(job.contentHash)")
+        let done = job.taskCount - job.unfinishedTasks().count
+        if done == job.taskCount {
+            out.line("every task is already done: wait job=\(name) collects the result")
+            return
+        }
+        if let report = reattached(job, context) {
+            out.line("reattached to job \(name), submitted before: \(report.summary)")
+            out.remark("jobs shows how it stands; wait job=\(name) collects it")
+            return
+        }
+        if context.confined {
+            out.remark("replaying: not submitted; wait job=\(name) trains the tasks without a shard here (those present are reused)")
+            return
+        }
+        let given = Dictionary(uniqueKeysWithValues: ClusterSettings.keys.compactMap { key -> (String, String)? in
+            if let w = args.word(key) { return (key, w) }
+            if let i = args.integer(key) { return (key, "\(i)") }
+            return nil
+        })
+        let options = try ClusterSettings.load().options(given: given)
+        do {
+            try SbatchScript.write(job: job, options: options, dyson: executable)
+            let submissions = try Slurm().submit(job, parallel: options.parallel)
+            out.remark(describe(submissions) + (done > 0 ? " (\(done) already done)" : ""))
+        } catch {
+            throw NotebookError(error.message, suggestion: error.suggestion)
+        }
+        out.remark("wait job=\(name) collects the result when the tasks are done; jobs shows how they stand")
+    }
+
+    /// A job that a note loaded into a live session (not a replay) submitted
+    /// earlier, as Slurm now reports it: loading the note reattaches to it
+    /// instead of submitting or training again. nil for a replay (which never
+    /// asks Slurm: it reuses the shards present and trains the rest here), and
+    /// for a job that was never submitted.
+    static func reattached(_ job: JobFolder, _ context: CommandContext) -> JobReport? {
+        guard context.confined, context.frame.sandbox.scratch == nil,
+              let history = try? Submissions.read(job), !history.submissions.isEmpty else { return nil }
+        return try? Slurm().status(job)
+    }
+
+    /// "submitted as Slurm array job 12, tasks 0-9", or several arrays (beyond MaxArraySize).
+    static func describe(_ submissions: [Submission]) -> String {
+        let parts = submissions.map { "\($0.arrayJob) (tasks \($0.tasks))" }
+        return submissions.count == 1
+            ? "submitted as Slurm array job \(submissions[0].arrayJob), tasks \(submissions[0].tasks)"
+            : "submitted as \(submissions.count) Slurm array jobs (the cluster's MaxArraySize bounds each): " + parts.joined(separator: ", ")
+    }
 }
 
 /// `submit lr=… batch=… steps=… runs=… shards=… partition=… time=… cpus=… parallel=… account=… sbatch=… as=NAME`
@@ -115,9 +184,6 @@ public enum SubmitCommand: NotebookCommand {
         examples: ["submit lr=0.01 batch=16 steps=1e5 runs=7500 shards=50 time=30 as=rbm-paper", "submit steps=1e6 runs=3000 partition=compute parallel=20"],
         usesSeed: true)
 
-    /// Settings that may also come from the settings file.
-    static let clusterKeys = ClusterSettings.keys
-
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
         guard let model = context.workspace.model else {
             throw NotebookError("there is no model to train", suggestion: "set one first, e.g. model rbm n=10")
@@ -142,45 +208,14 @@ public enum SubmitCommand: NotebookCommand {
             throw JobPlace.error(error)
         }
         var largest = config
-        largest.runs = manifest.shards.map(\.count).max() ?? 1
+        largest.runs = manifest.parts[0].shards.map(\.count).max() ?? 1
         do { try Trainer.check(model: model, config: largest) } catch { throw TrainCommand.notebookError(error) }
 
-        let hash = SHA256.hex(SHA256.hash([UInt8]((try? manifest.encoded()) ?? Data())))
-        let name = args.word("as") ?? "job-" + hash.prefix(12)
-        try JobPlace.check(name: name)
-        let job: JobFolder
-        let folder = try JobPlace.root(context) + "/" + name
-        do { job = try JobFolder.create(at: folder, manifest: manifest) } catch {
-            throw NotebookError(error.message, suggestion: args.word("as") == nil ? error.suggestion : "name the job differently (as=…)")
-        }
-        let sizes = Set(manifest.shards.map(\.count)).sorted()
+        let sizes = Set(manifest.parts[0].shards.map(\.count)).sorted()
+        let name = try JobPlace.name(args.word("as"), manifest: manifest)
         out.line("job \(name): \(model.summary)")
         out.line("\(runs) runs × \(config.steps) steps in \(shards) task\(shards == 1 ? "" : "s") of \(sizes.map(String.init).joined(separator: "–")) runs, seed=\(seed)")
-
-        out.remark("job folder \(job.path), content hash \(job.contentHash)")
-        let done = job.taskCount - job.unfinishedTasks().count
-        if done == job.taskCount {
-            out.line("every task is already done: wait job=\(name) collects the result")
-            return out
-        }
-        if context.confined {
-            out.remark("replaying: not submitted; wait job=\(name) trains the tasks without a shard here (those present are reused)")
-            return out
-        }
-        let given = Dictionary(uniqueKeysWithValues: clusterKeys.compactMap { key -> (String, String)? in
-            if let w = args.word(key) { return (key, w) }
-            if let i = args.integer(key) { return (key, "\(i)") }
-            return nil
-        })
-        let options = try ClusterSettings.load().options(given: given)
-        do {
-            try SbatchScript.write(job: job, options: options, dyson: JobPlace.executable)
-            let submission = try Slurm().submit(job, parallel: options.parallel)
-            out.remark("submitted as Slurm array job \(submission.arrayJob), tasks \(submission.tasks)" + (done > 0 ? " (\(done) already done)" : ""))
-        } catch {
-            throw NotebookError(error.message, suggestion: error.suggestion)
-        }
-        out.remark("wait job=\(name) collects the result when the tasks are done; jobs shows how they stand")
+        try JobPlace.submit(manifest, name: name, named: args.word("as") != nil, args: args, context: context, into: &out)
         return out
     }
 
@@ -188,6 +223,14 @@ public enum SubmitCommand: NotebookCommand {
     /// here (at least one task; never more tasks than runs, nor than 1000).
     static func estimateShards(model: any LearningModel, config: TrainingConfig, cpus: Int,
                                context: CommandContext) throws(NotebookError) -> (shards: Int, secondsPerTask: Double) {
+        let perRunStep = try secondsPerRunStep(model: model, config: config, context: context)
+        let total = perRunStep * Double(config.runs) * Double(config.steps) / Double(max(1, cpus))
+        let shards = max(1, min(config.runs, 1000, Int((total / 1200).rounded(.up))))
+        return (shards, total / Double(shards))
+    }
+
+    /// Seconds per run-step on one thread, from training a few runs for a few steps here.
+    static func secondsPerRunStep(model: any LearningModel, config: TrainingConfig, context: CommandContext) throws(NotebookError) -> Double {
         // A few runs: models that step several runs together cost as much for one.
         var probe = config
         probe.runs = min(config.runs, 8)
@@ -196,10 +239,7 @@ public enum SubmitCommand: NotebookCommand {
         probe.threads = 1
         let timed: TrainingResult
         do { timed = try Trainer.train(model: model, config: probe, cancel: context.cancel) } catch { throw TrainCommand.notebookError(error) }
-        let perRunStep = timed.seconds / Double(max(1, probe.steps * probe.runs))
-        let total = perRunStep * Double(config.runs) * Double(config.steps) / Double(max(1, cpus))
-        let shards = max(1, min(config.runs, 1000, Int((total / 1200).rounded(.up))))
-        return (shards, total / Double(shards))
+        return timed.seconds / Double(max(1, probe.steps * probe.runs))
     }
 }
 
@@ -223,7 +263,19 @@ public enum WaitCommand: NotebookCommand {
         var out = CommandOutput()
         out.recordedParameters["job"] = name
         context.cancel.reset()
-        if context.confined || args.word("local") == "yes" {
+        // A note loaded into a live session asks Slurm once and does not block
+        // on a job still running: it stays in jobs.
+        let reattached = args.word("local") == "yes" ? nil : JobPlace.reattached(job, context)
+        if let report = reattached, !report.isComplete {
+            var out = CommandOutput()
+            out.line("job \(name) is not done yet (\(report.summary)); it goes on, jobs shows it, and wait job=\(name) collects it")
+            out.journaled = false
+            return out
+        }
+        if reattached != nil {
+            context.progress?.finish()  // done on the cluster: collected below
+        } else if context.confined || args.word("local") == "yes" {
+            if args.word("local") != "yes" { try refuseLongLocalTraining(job, name: name, context: context) }
             try trainHere(job, context: context)
         } else {
             let slurm = Slurm()
@@ -247,6 +299,11 @@ public enum WaitCommand: NotebookCommand {
             }
             context.progress?.finish()
         }
+        if job.manifest.command != nil {
+            var scan = try ScanCommand.collect(job, name: name, context: context)
+            scan.recordedParameters["job"] = name
+            return scan
+        }
         let result: TrainingResult
         do { result = try job.merge() } catch { throw JobPlace.error(error) }
         let resultName = args.word("as") ?? name
@@ -256,6 +313,29 @@ public enum WaitCommand: NotebookCommand {
         TrainCommand.describe(result, model: result.model, config: result.config, seed: "seed=\(result.config.seed)", into: &out, context: context)
         out.remark("collected from \(job.taskCount) shard\(job.taskCount == 1 ? "" : "s") of job \(name) (\(job.contentHash.prefix(12))); kept as \(resultName)")
         return out
+    }
+
+    /// Work a replay may do here without being asked (local=yes asks).
+    static let localLimit = 3600.0
+
+    /// A replay whose job folder lacks shards trains them here; when that
+    /// would take longer than ``localLimit`` (from a short timing run, on this
+    /// machine's cores) it says how long and how to avoid it instead.
+    static func refuseLongLocalTraining(_ job: JobFolder, name: String, context: CommandContext) throws(NotebookError) {
+        let missing = job.unfinishedTasks()
+        guard !missing.isEmpty else { return }
+        var runSteps = 0.0
+        for task in missing {
+            guard let (part, runs) = try? job.manifest.locate(task) else { continue }
+            runSteps += Double(runs.count) * Double(job.manifest.parts[part].config.steps)
+        }
+        guard let part = job.manifest.parts.first, let model = try? part.buildModel() else { return }
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let perRunStep = try SubmitCommand.secondsPerRunStep(model: model, config: part.config, context: context)
+        let seconds = perRunStep * runSteps / Double(cores)
+        guard seconds > localLimit else { return }
+        throw NotebookError("job \(name) has \(missing.count) of \(job.taskCount) tasks without a shard here; training them on this machine's \(cores) cores would take about \(Format.duration(seconds)) (from a short timing run)",
+                            suggestion: "put the job's finished folder jobs/\(name) beside the note (its shards are reused), or run the note's submission on a cluster (on=slurm); wait job=\(name) local=yes trains here anyway")
     }
 
     /// Trains, here, every task without a verified shard (a replay, or a
@@ -331,24 +411,38 @@ public enum JobsCommand: NotebookCommand {
             return out
         }
         let slurm = Slurm()
-        var table = TextTable([.init("job"), .init("runs × steps"), .init("tasks"), .init("state")])
+        var table = TextTable([.init("job", .left), .init("trains", .left), .init("tasks"), .init("progress", .left), .init("state", .left)])
         var failed = [String]()
         for (name, job) in jobs {
-            let state: String
+            let state: String, bar: String
             do {
                 let report = try slurm.status(job)
                 state = report.summary
+                bar = report.bar()
                 let f = WaitCommand.failures(report)
                 if !f.isEmpty { failed.append("\(name):\n" + f) }
             } catch {
                 state = error.message
+                bar = ""
             }
-            table.append([name, "\(job.manifest.config.runs) × \(job.manifest.config.steps)", "\(job.taskCount)", state])
+            table.append([name, Self.trains(job.manifest), "\(job.taskCount)", bar, state])
         }
         out.lines += table.lines
+        out.line("progress: █ done  ▓ running  ░ pending  ✗ failed  · not submitted or unknown")
         out.lines += failed
         return out
     }
+}
+
+extension JobsCommand {
+    /// What a job trains: "7500 × 100000" (runs × steps), or for a scan
+    /// "scan: 12 settings × 1000 × 10000".
+    static func trains(_ m: JobManifest) -> String {
+        guard let p = m.parts.first else { return "" }
+        let each = "\(p.config.runs) × \(p.config.steps)"
+        return m.command == nil ? each : "scan: \(m.parts.count) settings × \(each)"
+    }
+
 }
 
 /// `cancel [job=NAME]`: scancel what a job still queues or runs.
@@ -391,7 +485,7 @@ public enum ResubmitCommand: NotebookCommand {
         if parallel == nil { parallel = try settings.options(given: [:]).parallel }
         do {
             let s = try Slurm().resubmit(job, parallel: parallel)
-            out.line("job \(name): tasks \(s.tasks) submitted again as array job \(s.arrayJob)")
+            out.line("job \(name): " + JobPlace.describe(s).replacingOccurrences(of: "submitted as", with: "submitted again as"))
         } catch {
             throw JobPlace.error(error)
         }

@@ -50,6 +50,139 @@ public struct ScanSeries: Sendable {
     }
 }
 
+/// What a scan trains: its settings in table order (noise, then lr, then
+/// batch), those from first= to last=, each with its model and training.
+/// Setting k trains with seed + k, so a scan run in parts (or on a cluster)
+/// equals the whole.
+struct ScanPlan {
+    struct Setting {
+        let number: Int
+        let model: any LearningModel
+        let config: TrainingConfig
+    }
+
+    let kind: ModelKind
+    let blocks: [[Int]]
+    let runs: Int
+    let first: Int, last: Int
+    let label: String
+    let settings: [Setting]
+    var total: Int { last - first + 1 }
+
+    init(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) {
+        guard let base = context.workspace.model else {
+            throw NotebookError("there is no model to scan", suggestion: "set one first, e.g. model ts n=2")
+        }
+        guard base.kind != .dbm else { throw NotebookError("scan needs degenerate pairs: use ts or rbm", suggestion: "model ts n=2 or model rbm n=10") }
+        let blocks = base.target.blocks
+        guard !blocks.isEmpty else {
+            throw NotebookError("the \(base.kind.rawValue) target has no degenerate levels: a scan measures how degenerate levels spread, and these are all distinct",
+                                suggestion: base.kind == .ts ? "give the teacher one repeated value, e.g. model ts n=2 teacher=2" : "model rbm n=10 (pairs from the lattice's ±k modes)")
+        }
+        let lrs = args.reals("lr") ?? [], batchValues = args.reals("batch") ?? []
+        guard batchValues.allSatisfy({ $0 == $0.rounded() }) else {
+            throw NotebookError("batch sizes must be whole numbers", suggestion: "e.g. scan batch=8,16,32")
+        }
+        let batches = batchValues.map { Int($0) }
+        var noises: [Double?] = [nil]
+        if let n = args.reals("noise") {
+            guard base is TeacherStudent else {
+                throw NotebookError("noise= applies to the ts model only", suggestion: "leave out noise=; the rbm's noise is set by lr and batch")
+            }
+            noises = n
+        }
+        let steps = args.integer("steps") ?? 10_000
+        let every = args.integer("every") ?? steps
+        let runs = args.integer("runs") ?? TrainCommand.defaultRuns(for: base)
+        if let from = args.integer("from") {
+            if from >= steps {
+                throw NotebookError("from=\(from) is not before the last step \(steps)", suggestion: "from= a step before steps=\(steps), e.g. from=\(steps / 2)")
+            }
+            try Analysis.refuseTrajectorySampling(base.trajectoryCaveat)
+        }
+        if blocks.contains(where: { $0.count == 2 }) { try ScanCommand.requireEnoughSpacings(args, runs: runs, steps: steps, every: every) }
+        let count = lrs.count * batches.count * noises.count
+        let first = args.integer("first") ?? 1, last = min(args.integer("last") ?? count, count)
+        guard first <= last else {
+            throw NotebookError("first=\(first) is after the last setting \(last)", suggestion: "settings are numbered 1…\(count) (noise, then lr, then batch)")
+        }
+        var settings = [Setting](), number = 0
+        for noise in noises {
+            let model: any LearningModel
+            if let noise, let ts = base as? TeacherStudent {
+                do {
+                    model = try TeacherStudent(n: ts.n, teacher: ts.teacher, noise: noise, initScale: ts.initScale,
+                                               batchesPerEpoch: ts.batchesPerEpoch, sharedData: ts.sharedData)
+                } catch { throw NotebookError(error.message, suggestion: error.suggestion) }
+            } else {
+                model = base
+            }
+            for lr in lrs {
+                for batch in batches {
+                    number += 1
+                    guard (first...last).contains(number) else { continue }
+                    settings.append(Setting(number: number, model: model, config: TrainingConfig(
+                        lr: lr, batch: batch, steps: steps, runs: runs, seed: seed &+ UInt64(number), every: every)))
+                }
+            }
+        }
+        kind = base.kind
+        self.blocks = blocks
+        self.runs = runs
+        self.first = first
+        self.last = last
+        label = args.word("as") ?? "scan \(context.workspace.scans.count + 1)"
+        self.settings = settings
+    }
+}
+
+/// A scan's table and what it gathers for the collapse, setting by setting.
+struct ScanTally {
+    var out = CommandOutput()
+    var points = [ScanPoint]()
+    /// s = S/⟨S⟩ of every pair and setting of this scan.
+    var pooled = [Double]()
+    /// Their effective number (N/(2τ_int) each with from=).
+    var pooledEffective = 0
+    /// Settings finished.
+    var completed = 0
+
+    init() {
+        out.line("setting  lr        batch  noise   pair     scale      ⟨S⟩                 √π·σ                λ_fit/κ")
+    }
+
+    /// The rows of one trained setting: a point per pair (⟨S⟩, 2×2 GOE width,
+    /// shift), the GOE width of larger blocks.
+    mutating func add(_ setting: ScanPlan.Setting, result: TrainingResult, args: Arguments, context: CommandContext) {
+        completed += 1
+        let model = setting.model, lr = setting.config.lr, batch = setting.config.batch
+        let spectra = args.integer("from").map { result.samples(fromStep: $0) } ?? result.finalSpectra
+        let row = ScanCommand.Row(setting: setting.number, lr: lr, batch: batch, noise: (model as? TeacherStudent)?.noise, context: context)
+        for block in model.target.blocks {
+            guard block.count == 2 else {
+                out.line(row.text(block, ScanCommand.blockRow(spectra, block: block, lr: lr, batch: batch, model: model, context: context)))
+                continue
+            }
+            let s = Spacings.withinBlock(spectra, block: block)
+            guard s.count >= ScanCommand.minimumSpacings else {
+                out.line(row.text(block, "too few spacings (\(s.count)): \(result.droppedRuns.count) of \(setting.config.runs) runs diverged"))
+                continue
+            }
+            let measured: (point: ScanPoint, text: String)
+            do throws(FitError) {
+                measured = try ScanCommand.pairPoint(spectra, spacings: s, pair: block, lr: lr, batch: batch, model: model, context: context)
+            } catch {
+                out.line(row.text(block, "no fit: \(error.message)"))
+                continue
+            }
+            points.append(measured.point)
+            out.line(row.text(block, measured.text))
+            pooled += s.map { $0 / measured.point.meanSpacing.value }
+            pooledEffective += Analysis.correlation(args, result, block: block, count: s.count)?.effective ?? s.count
+        }
+    }
+}
+
 /// `scan lr=0.01,0.02,… batch=… steps=… runs=…`: trains every setting and
 /// collects the pairs' ⟨S⟩ and √π·σ against the predicted scale.
 public enum ScanCommand: NotebookCommand {
@@ -66,8 +199,13 @@ public enum ScanCommand: NotebookCommand {
             ParameterSpec("as", .text, help: "label of this scan in the collapse figure (a scan with the label of an earlier one adds to it)"),
             ParameterSpec("first", .integer(1...1_000_000), help: "run only the settings from this number on (numbers as in the table; resumes an interrupted scan)"),
             ParameterSpec("last", .integer(1...1_000_000), help: "run only the settings up to this number"),
-        ],
-        examples: ["scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000", "scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000 seed=7 first=3 as=lr"],
+            ParameterSpec("on", .choice(["here", "slurm"]), default: "here",
+                          help: "here, or slurm: submit every setting's runs as one Slurm job array (parallel= throttles the whole scan; wait collects it)"),
+        ] + TrainCommand.clusterParameters.map { p in
+            p.name == "shards" ? ParameterSpec("shards", .integer(1...100_000), help: "array tasks per setting (default: about 20 minutes of work each, from a short timing run)") : p
+        },
+        examples: ["scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000", "scan lr=0.01,0.02,0.04 batch=16 steps=5000 runs=1000 seed=7 first=3 as=lr",
+                   "scan lr=0.01,0.02,0.04 batch=16,32 steps=1e5 runs=7500 on=slurm shards=20 parallel=100 as=rbm-lr"],
         usesSeed: true)
 
     /// Spacings a pair needs per setting: ⟨S⟩ with a jackknife error and the 2×2
@@ -75,128 +213,56 @@ public enum ScanCommand: NotebookCommand {
     static let minimumSpacings = 4
 
     public static func run(_ args: Arguments, seed: UInt64, context: CommandContext) throws(NotebookError) -> CommandOutput {
-        guard let base = context.workspace.model else {
-            throw NotebookError("there is no model to scan", suggestion: "set one first, e.g. model ts n=2")
+        if args.word("on") != "slurm", let stray = TrainCommand.clusterParameters.map(\.name).first(where: args.has) {
+            throw NotebookError("\(stray)= is for a scan on a cluster", suggestion: "add on=slurm, or drop \(stray)=")
         }
-        guard base.kind != .dbm else { throw NotebookError("scan needs degenerate pairs: use ts or rbm", suggestion: "model ts n=2 or model rbm n=10") }
-        let blocks = base.target.blocks
-        guard !blocks.isEmpty else {
-            throw NotebookError("the \(base.kind.rawValue) target has no degenerate levels: a scan measures how degenerate levels spread, and these are all distinct",
-                                suggestion: base.kind == .ts ? "give the teacher one repeated value, e.g. model ts n=2 teacher=2" : "model rbm n=10 (pairs from the lattice's ±k modes)")
-        }
-        let lrs = args.reals("lr")!, batches = args.reals("batch")!.map { Int($0) }
-        guard args.reals("batch")!.allSatisfy({ $0 == $0.rounded() }) else {
-            throw NotebookError("batch sizes must be whole numbers", suggestion: "e.g. scan batch=8,16,32")
-        }
-        var noises: [Double?] = [nil]
-        if let n = args.reals("noise") {
-            guard base is TeacherStudent else {
-                throw NotebookError("noise= applies to the ts model only", suggestion: "leave out noise=; the rbm's noise is set by lr and batch")
-            }
-            noises = n
-        }
-        let steps = args.integer("steps")!
-        let every = args.integer("every") ?? steps
-        let runs = args.integer("runs") ?? TrainCommand.defaultRuns(for: base)
-        if let from = args.integer("from") {
-            if from >= steps {
-                throw NotebookError("from=\(from) is not before the last step \(steps)", suggestion: "from= a step before steps=\(steps), e.g. from=\(steps / 2)")
-            }
-            try Analysis.refuseTrajectorySampling(base.trajectoryCaveat)
-        }
-        if blocks.contains(where: { $0.count == 2 }) { try requireEnoughSpacings(args, runs: runs, steps: steps, every: every) }
-        var points = [ScanPoint]()
-        var out = CommandOutput()
-        var setting = 0
-        let count = lrs.count * batches.count * noises.count
-        let first = args.integer("first") ?? 1, last = min(args.integer("last") ?? count, count)
-        guard first <= last else {
-            throw NotebookError("first=\(first) is after the last setting \(last)", suggestion: "settings are numbered 1…\(count) (noise, then lr, then batch)")
-        }
-        let total = last - first + 1
-        let label = args.word("as") ?? "scan \(context.workspace.scans.count + 1)"
-        out.line("setting  lr        batch  noise   pair     scale      ⟨S⟩                 √π·σ                λ_fit/κ")
-        var pooled = [Double]()  // s = S/⟨S⟩ of every pair and setting of this scan
-        var pooledEffective = 0  // their effective number (N/(2τ_int) each with from=)
+        let plan = try ScanPlan(args, seed: seed, context: context)
+        if args.word("on") == "slurm" { return try submit(plan, args: args, seed: seed, context: context) }
+        var tally = ScanTally()
         var interrupted = false
-        var completed = 0  // settings finished
-        settings: for noise in noises {
-            let model: any LearningModel
-            if let noise, let ts = base as? TeacherStudent {
-                do {
-                    model = try TeacherStudent(n: ts.n, teacher: ts.teacher, noise: noise, initScale: ts.initScale,
-                                               batchesPerEpoch: ts.batchesPerEpoch, sharedData: ts.sharedData)
-                } catch { throw NotebookError(error.message, suggestion: error.suggestion) }
-            } else {
-                model = base
+        for (k, setting) in plan.settings.enumerated() {
+            context.cancel.reset()
+            let result: TrainingResult
+            do {
+                result = try Trainer.train(model: setting.model, config: setting.config, progress: { p in
+                    context.progress?.update(label: "scan", fraction: (Double(k) + p.fraction) / Double(plan.total),
+                                             detail: "setting \(setting.number)/\(plan.last)")
+                }, cancel: context.cancel)
+            } catch { throw refusal(error, setting: setting.number) }
+            if result.cancelled {
+                interrupted = true
+                break
             }
-            for lr in lrs {
-                for batch in batches {
-                    setting += 1
-                    guard (first...last).contains(setting) else { continue }
-                    // The seed depends on the setting's number only, so a scan run in parts equals the whole.
-                    let config = TrainingConfig(lr: lr, batch: batch, steps: steps, runs: runs, seed: seed &+ UInt64(setting), every: every)
-                    context.cancel.reset()
-                    let result: TrainingResult
-                    do {
-                        result = try Trainer.train(model: model, config: config, progress: { p in
-                            context.progress?.update(label: "scan", fraction: (Double(setting - first) + p.fraction) / Double(total),
-                                                     detail: "setting \(setting)/\(last)")
-                        }, cancel: context.cancel)
-                    } catch { throw refusal(error, setting: setting) }
-                    if result.cancelled {
-                        interrupted = true
-                        break settings
-                    }
-                    completed += 1
-                    let spectra = args.integer("from").map { result.samples(fromStep: $0) } ?? result.finalSpectra
-                    let row = Row(setting: setting, lr: lr, batch: batch, noise: (model as? TeacherStudent)?.noise, context: context)
-                    for block in model.target.blocks {
-                        guard block.count == 2 else {
-                            out.line(row.text(block, blockRow(spectra, block: block, lr: lr, batch: batch, model: model, context: context)))
-                            continue
-                        }
-                        let s = Spacings.withinBlock(spectra, block: block)
-                        guard s.count >= minimumSpacings else {
-                            out.line(row.text(block, "too few spacings (\(s.count)): \(result.droppedRuns.count) of \(runs) runs diverged"))
-                            continue
-                        }
-                        let measured: (point: ScanPoint, text: String)
-                        do throws(FitError) {
-                            measured = try pairPoint(spectra, spacings: s, pair: block, lr: lr, batch: batch, model: model, context: context)
-                        } catch {
-                            out.line(row.text(block, "no fit: \(error.message)"))
-                            continue
-                        }
-                        points.append(measured.point)
-                        out.line(row.text(block, measured.text))
-                        pooled += s.map { $0 / measured.point.meanSpacing.value }
-                        pooledEffective += Analysis.correlation(args, result, block: block, count: s.count)?.effective ?? s.count
-                    }
-                }
-            }
+            tally.add(setting, result: result, args: args, context: context)
         }
         if interrupted {
-            guard completed > 0 else {
+            guard tally.completed > 0 else {
                 throw NotebookError("scan interrupted during its first setting: nothing to keep", suggestion: "run it again, or with fewer steps")
             }
             // Keep the finished settings. The note records the scan up to the
             // last finished setting (so a replay stops there too) under its label,
             // and says how to run the rest: the same command from the next setting.
-            let done = first + completed - 1
-            out.recordedParameters = ["last": "\(done)", "as": label]
-            out.remark("interrupted: kept the \(completed) finished settings of \(total)")
-            out.remark("to finish it: \(continuation(args, seed: seed, from: done + 1, last: args.integer("last"), label: label))")
-            out.remark("in a new session, first load this note with only=scans: it restores the finished settings from the table, without training")
+            let done = plan.first + tally.completed - 1
+            tally.out.recordedParameters = ["last": "\(done)", "as": plan.label]
+            tally.out.remark("interrupted: kept the \(tally.completed) finished settings of \(plan.total)")
+            tally.out.remark("to finish it: \(continuation(args, seed: seed, from: done + 1, last: args.integer("last"), label: plan.label))")
+            tally.out.remark("in a new session, first load this note with only=scans: it restores the finished settings from the table, without training")
         }
-        guard !points.isEmpty else {
-            out.line(nothingToCollapse(blocks))
+        return conclude(tally, plan: plan, seed: seed, context: context)
+    }
+
+    /// The collapse and pooled spacings of a scan's measured points (or why
+    /// there is none), after its table; the scan joins the workspace's.
+    static func conclude(_ tally: ScanTally, plan: ScanPlan, seed: UInt64, context: CommandContext) -> CommandOutput {
+        var out = tally.out
+        guard !tally.points.isEmpty else {
+            out.line(nothingToCollapse(plan.blocks))
             return out
         }
-        context.workspace.addScan(ScanSeries(label: label, kind: base.kind, points: points))
-        collapse(base.kind, context: context, into: &out)
-        pooledSpacings(pooled, effective: pooledEffective, label: label, settings: completed, seed: seed, context: context, into: &out)
-        if base.kind == .rbm { shiftFigure(context.workspace.scans.filter { $0.kind == base.kind }.flatMap(\.points), into: &out) }
+        context.workspace.addScan(ScanSeries(label: plan.label, kind: plan.kind, points: tally.points))
+        collapse(plan.kind, context: context, into: &out)
+        pooledSpacings(tally.pooled, effective: tally.pooledEffective, label: plan.label, settings: tally.completed, seed: seed, context: context, into: &out)
+        if plan.kind == .rbm { shiftFigure(context.workspace.scans.filter { $0.kind == plan.kind }.flatMap(\.points), into: &out) }
         return out
     }
 
