@@ -75,6 +75,7 @@ let package = Package(
         // Benchmarks (run by `make bench-linalg`, never by the tests).
         .executableTarget(name: "LinalgBench", dependencies: ["Linalg", "COpenBLAS"], path: "bench/LinalgBench"),
         .executableTarget(name: "LearningBench", dependencies: ["Learning", "RMT", "Linalg"], path: "bench/LearningBench"),
+        .executableTarget(name: "ScalingBench", dependencies: ["Notebook"], path: "bench/ScalingBench"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "RMT"], exclude: ["Fixtures"]),
         .testTarget(name: "RMTTests", dependencies: ["RMT", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "RMT", "Linalg"]),
