@@ -72,25 +72,29 @@ public enum KolmogorovSmirnov {
     /// distance, after the *same* `compare` step, is at least the observed one:
     /// p = (1 + #{D* ≥ D})/(1 + replicas). Deterministic for a given `seed`.
     ///
+    /// Replica r draws from its own stream (seed, r), so the result does not
+    /// depend on `threads` (default: every core) or on the order the replicas
+    /// run in. A replica is drawn by inversion, u ↦ Q(u), with its uniforms put in
+    /// order by a bucket sort (linear time: the uniforms are uniform) before Q,
+    /// which is monotone: the sample comes out sorted and is never sorted again.
+    /// (Were Q's rounding ever to break the order, that replica is sorted.)
+    ///
     /// Correlated samples (taken along one trajectory) fluctuate like fewer
     /// independent ones: pass `effectiveSize` = N/(2τ_int) and the replicas are
     /// drawn with that many values, so D's null spread matches. This is the usual
     /// approximation, good when τ_int is known to ≈ 10 %; it is not exact for
     /// strongly non-exponential correlations. An empty sample gives D and p NaN.
     public static func test<Null: ContinuousLaw, Fitted: ContinuousLaw>(
-        _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1, effectiveSize: Int? = nil,
-        compare: ([Double]) -> Fitted
+        _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1, effectiveSize: Int? = nil, threads: Int? = nil,
+        compare: @escaping @Sendable ([Double]) -> Fitted
     ) -> Result {
         guard !sample.isEmpty else {
             return Result(distance: .nan, pValue: .nan, sampleSize: 0, method: "KS, no sample")
         }
         let observed = distance(sample, cdf: compare(sample).cdf)
         let size = min(sample.count, max(2, effectiveSize ?? sample.count))
-        var exceed = 0
-        for r in 0..<replicas {
-            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(r))
-            let fake = null.sample(count: size) { rng.nextUniform() }
-            if distance(fake, cdf: compare(fake).cdf) >= observed { exceed += 1 }
+        let exceed = countReplicas(replicas, size: size, null: null, seed: seed, threads: threads) { fake in
+            sortedDistance(fake, cdf: compare(fake).cdf) >= observed
         }
         let p = Double(1 + exceed) / Double(1 + replicas)
         let sizeNote = size < sample.count ? ", replicas of the effective size \(size)" : ""
@@ -99,12 +103,118 @@ public enum KolmogorovSmirnov {
                       isUpperBound: exceed == 0)
     }
 
+    /// sup |Fₙ(x) − F(x)| of a sample already in ascending order.
+    static func sortedDistance(_ xs: [Double], cdf: (Double) -> Double) -> Double {
+        let n = Double(xs.count)
+        var d = 0.0
+        for (i, x) in xs.enumerated() {
+            let f = cdf(x)
+            d = max(d, f - Double(i) / n, Double(i + 1) / n - f)
+        }
+        return d
+    }
+
+    /// How many of `replicas` sorted samples of `size` values from `law`
+    /// satisfy `counts`; replica r from stream (seed, r), spread over `threads`.
+    static func countReplicas<Law: ContinuousLaw>(
+        _ replicas: Int, size: Int, null law: Law, seed: UInt64, threads: Int?,
+        counts: @escaping @Sendable ([Double]) -> Bool
+    ) -> Int {
+        guard replicas > 0 else { return 0 }
+        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, replicas))
+        let tally = ReplicaTally(workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var draw = SortedDraw(size: size)
+            var hits = 0
+            for r in stride(from: w, to: replicas, by: workers) {
+                var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(r))
+                if counts(draw.sample(law, rng: &rng)) { hits += 1 }
+            }
+            tally.set(w, hits)
+        }
+        return tally.total
+    }
+}
+
+/// Per-worker counts, each written by its own worker only.
+private final class ReplicaTally: @unchecked Sendable {
+    private var counts: [Int]
+    init(_ workers: Int) { counts = Array(repeating: 0, count: workers) }
+    func set(_ worker: Int, _ value: Int) { counts.withUnsafeMutableBufferPointer { $0[worker] = value } }
+    var total: Int { counts.reduce(0, +) }
+}
+
+/// The buffers of one worker's replicas: a sorted sample of `size` values
+/// from a law by inversion of sorted uniforms, without sorting the sample.
+struct SortedDraw {
+    private var uniforms: [Double]
+    private var scratch: [Double]
+    private var buckets: [Int]
+
+    init(size: Int) {
+        uniforms = Array(repeating: 0, count: size)
+        scratch = Array(repeating: 0, count: size)
+        buckets = Array(repeating: 0, count: size + 1)
+    }
+
+    /// `size` draws Q(u) in ascending order, u uniform in (0, 1) drawn from `rng`
+    /// as `ContinuousLaw.sample` draws them (a u of 0 is drawn again).
+    mutating func sample<Law: ContinuousLaw>(_ law: Law, rng: inout Xoshiro256StarStar) -> [Double] {
+        let n = uniforms.count
+        for j in 0..<n {
+            var u = rng.nextUniform()
+            while u <= 0 { u = rng.nextUniform() }
+            uniforms[j] = u
+        }
+        Self.bucketSort(&uniforms, scratch: &scratch, buckets: &buckets)
+        var out = [Double](repeating: 0, count: n)
+        var ordered = true
+        for j in 0..<n {
+            out[j] = law.quantile(uniforms[j])
+            if j > 0 && out[j] < out[j - 1] { ordered = false }
+        }
+        if !ordered { out.sort() }
+        return out
+    }
+
+    /// Sorts values in [0, 1) in linear expected time: n buckets of width 1/n
+    /// (counted, then filled), then an insertion sort of the nearly sorted
+    /// result (each bucket holds one value on average).
+    static func bucketSort(_ v: inout [Double], scratch: inout [Double], buckets: inout [Int]) {
+        let n = v.count
+        guard n > 1 else { return }
+        let scale = Double(n)
+        v.withUnsafeMutableBufferPointer { v in
+            scratch.withUnsafeMutableBufferPointer { out in
+                buckets.withUnsafeMutableBufferPointer { start in
+                    for b in 0...n { start[b] = 0 }
+                    for x in v { start[min(Int(x * scale), n - 1) + 1] += 1 }
+                    for b in 1...n { start[b] += start[b - 1] }
+                    for x in v {
+                        let b = min(Int(x * scale), n - 1)
+                        out[start[b]] = x
+                        start[b] += 1
+                    }
+                    for i in 1..<n {
+                        let x = out[i]
+                        var j = i
+                        while j > 0 && out[j - 1] > x { out[j] = out[j - 1]; j -= 1 }
+                        out[j] = x
+                    }
+                    for i in 0..<n { v[i] = out[i] }
+                }
+            }
+        }
+    }
+}
+
+extension KolmogorovSmirnov {
     /// Spacings S against a unit-mean spacing law after normalising s = S/⟨S⟩.
     /// A sample whose mean is not a positive number (all spacings zero, or a
     /// non-finite value) is compared at scale 1e-300: D then says how far off it is.
     public static func testSpacings<Law: ContinuousLaw>(_ spacings: [Double], law: Law, replicas: Int = 500, seed: UInt64 = 1,
-                                                        effectiveSize: Int? = nil) -> Result {
-        test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize) { s in
+                                                                   effectiveSize: Int? = nil, threads: Int? = nil) -> Result {
+        test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize, threads: threads) { s in
             let mean = Statistics.mean(s)
             return AffineLaw(law, scale: mean.isFinite && mean > 1e-300 ? mean : 1e-300)
         }
