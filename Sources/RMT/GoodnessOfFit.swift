@@ -177,31 +177,52 @@ struct SortedDraw {
         return out
     }
 
-    /// Sorts values in [0, 1) in linear expected time: n buckets of width 1/n
-    /// (counted, then filled), then an insertion sort of the nearly sorted
-    /// result (each bucket holds one value on average).
+    /// Sorts values in [0, 1) in linear expected time by two rounds of
+    /// bucketing, each into buckets small enough to stay in cache: first into
+    /// 2048 equal slices (written as 2048 sequential streams), then each slice
+    /// of m values into m sub-buckets (within the slice, in L1), and an
+    /// insertion sort of the nearly sorted result (one value per sub-bucket on
+    /// average). Exact for any input in [0, 1): the insertion sort repairs
+    /// whatever rounding put in the wrong bucket.
     static func bucketSort(_ v: inout [Double], scratch: inout [Double], buckets: inout [Int]) {
         let n = v.count
         guard n > 1 else { return }
-        let scale = Double(n)
+        let slices = 2048, scale = Double(slices)
+        if buckets.count < max(n, slices) + 1 { buckets = Array(repeating: 0, count: max(n, slices) + 1) }
+        if scratch.count < n { scratch = Array(repeating: 0, count: n) }
         v.withUnsafeMutableBufferPointer { v in
             scratch.withUnsafeMutableBufferPointer { out in
                 buckets.withUnsafeMutableBufferPointer { start in
-                    for b in 0...n { start[b] = 0 }
-                    for x in v { start[min(Int(x * scale), n - 1) + 1] += 1 }
-                    for b in 1...n { start[b] += start[b - 1] }
+                    for b in 0...slices { start[b] = 0 }
+                    for x in v { start[min(Int(x * scale), slices - 1) + 1] += 1 }
+                    for b in 1...slices { start[b] += start[b - 1] }
+                    var bounds = [Int](repeating: 0, count: slices + 1)
+                    for b in 0...slices { bounds[b] = start[b] }
                     for x in v {
-                        let b = min(Int(x * scale), n - 1)
+                        let b = min(Int(x * scale), slices - 1)
                         out[start[b]] = x
                         start[b] += 1
                     }
-                    for i in 1..<n {
-                        let x = out[i]
-                        var j = i
-                        while j > 0 && out[j - 1] > x { out[j] = out[j - 1]; j -= 1 }
-                        out[j] = x
+                    // Each slice [lo, hi) back into v, by sub-bucket, then insertion-sorted.
+                    for b in 0..<slices {
+                        let lo = bounds[b], m = bounds[b + 1] - lo
+                        guard m > 0 else { continue }
+                        let fine = Double(m), offset = Double(b)
+                        for k in 0...m { start[k] = 0 }
+                        for i in lo..<(lo + m) { start[max(0, min(Int((out[i] * scale - offset) * fine), m - 1)) + 1] += 1 }
+                        for k in 1...m { start[k] += start[k - 1] }
+                        for i in lo..<(lo + m) {
+                            let k = max(0, min(Int((out[i] * scale - offset) * fine), m - 1))
+                            v[lo + start[k]] = out[i]
+                            start[k] += 1
+                        }
+                        for i in (lo + 1)..<(lo + m) where v[i] < v[i - 1] {
+                            let x = v[i]
+                            var j = i
+                            while j > lo && v[j - 1] > x { v[j] = v[j - 1]; j -= 1 }
+                            v[j] = x
+                        }
                     }
-                    for i in 0..<n { v[i] = out[i] }
                 }
             }
         }
