@@ -17,9 +17,27 @@ protocol PartedStep: AnyObject {
 /// A phase lasts tens of microseconds, too short to wake sleeping threads for,
 /// so helpers spin while a run is being trained, yield the core after a few
 /// microseconds without work (on a machine shared with other work a spinning
-/// helper would slow the run) and sleep after a longer idle spell. The team stops its threads when it
-/// is released.
-final class StepTeam: @unchecked Sendable {
+/// helper would slow the run) and sleep after a longer idle spell. The team
+/// stops its threads when it is released.
+final class StepTeam {
+    private let core: TeamCore
+
+    init(helpers: Int) {
+        core = TeamCore(helpers: helpers)
+        core.start()
+    }
+
+    deinit { core.stop() }
+
+    var helpers: Int { core.helpers }
+
+    /// Runs parts 0 ..< parts of `phase` of `step` on the team.
+    func perform(_ phase: Int, parts: Int, on step: PartedStep) { core.perform(phase, parts: parts, on: step) }
+}
+
+/// What the team's threads share; they hold it (not the team), so releasing
+/// the team stops them.
+private final class TeamCore: @unchecked Sendable {
     let helpers: Int
     private let posted = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
@@ -31,8 +49,9 @@ final class StepTeam: @unchecked Sendable {
     /// and waiting for the helpers; phases left to run alone.
     private var working: UInt64 = 0, waiting: UInt64 = 0, window = 0, solo = 0
 
-    init(helpers: Int) {
-        self.helpers = helpers
+    init(helpers: Int) { self.helpers = helpers }
+
+    func start() {
         for h in 1...max(1, helpers) where helpers > 0 {
             running.add(1, ordering: .relaxed)
             let thread = Thread { [self] in helperLoop(h) }
@@ -41,7 +60,8 @@ final class StepTeam: @unchecked Sendable {
         }
     }
 
-    deinit {
+    /// Stops the helpers and waits until they have (none touches a step after).
+    func stop() {
         stopping.store(true, ordering: .releasing)
         while running.load(ordering: .acquiring) > 0 { sched_yield() }
     }

@@ -28,14 +28,7 @@ public struct AffineLaw<Base: ContinuousLaw>: ContinuousLaw {
 public enum KolmogorovSmirnov {
     /// sup |Fₙ(x) − F(x)| of a sample against a CDF.
     public static func distance(_ sample: [Double], cdf: (Double) -> Double) -> Double {
-        let xs = sample.sorted()
-        let n = Double(xs.count)
-        var d = 0.0
-        for (i, x) in xs.enumerated() {
-            let f = cdf(x)
-            d = max(d, f - Double(i) / n, Double(i + 1) / n - f)
-        }
-        return d
+        sortedDistance(sample.sorted(), cdf: cdf)
     }
 
     /// The asymptotic p-value Q(λ) = 2Σ(−1)^{k−1}e^{−2k²λ²}, λ = (√n + 0.12 + 0.11/√n)·D.
