@@ -160,14 +160,18 @@ struct SortedDraw {
             uniforms[j] = u
         }
         Self.bucketSort(&uniforms, scratch: &scratch, buckets: &buckets)
-        var out = [Double](repeating: 0, count: n)
+        // In place: a fresh 8 MB array per replica would cost page faults that
+        // serialise the threads in the kernel. The caller drops the returned
+        // copy before the next draw, so the buffer is not copied.
         var ordered = true
-        for j in 0..<n {
-            out[j] = law.quantile(uniforms[j])
-            if j > 0 && out[j] < out[j - 1] { ordered = false }
+        uniforms.withUnsafeMutableBufferPointer { x in
+            for j in 0..<n {
+                x[j] = law.quantile(x[j])
+                if j > 0 && x[j] < x[j - 1] { ordered = false }
+            }
         }
-        if !ordered { out.sort() }
-        return out
+        if !ordered { uniforms.sort() }
+        return uniforms
     }
 
     /// Sorts values in [0, 1) in linear expected time by two rounds of
