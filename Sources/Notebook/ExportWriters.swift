@@ -58,7 +58,8 @@ enum ExportWriters {
 
     static func stopIfCancelled(_ cancel: CancellationFlag?) throws(NotebookError) {
         if cancel?.isCancelled == true {
-            throw NotebookError("export stopped: nothing written", suggestion: "run the export again and let it finish")
+            throw NotebookError("export stopped before the end: a file is left as it was (a FIFO or standard output got the part written)",
+                                suggestion: "run the export again and let it finish")
         }
     }
 }

@@ -377,16 +377,6 @@ public struct FileSink {
         if let failure { throw failure }
     }
 
-    /// Lets `fill` write at most `count` bytes straight into the buffer (it
-    /// returns how many it wrote): the fast path for formatted numbers.
-    public mutating func append(atMost count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) throws(NotebookError) {
-        if buffer.count + count > FileSink.capacity { try flush() }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: count))
-        let written = buffer.withUnsafeMutableBufferPointer { fill($0.baseAddress! + start) }
-        buffer.removeLast(count - written)
-    }
-
     /// Writes out what the buffer holds.
     public mutating func flush() throws(NotebookError) {
         guard !buffer.isEmpty else { return }
