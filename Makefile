@@ -6,6 +6,7 @@
 #   make bench          both benchmarks below (needs python3 + numpy)
 #   make bench-linalg   Linalg against numpy, side by side
 #   make bench-learning the trainer against a vectorised numpy implementation
+#   make bench-scaling  every analysis and export at two sizes (ratio ≈ 2: linear), CSV vs numpy savetxt
 #   make bench-notes    replay every note in sessions/, time now beside time recorded
 
 SWIFT      ?= swift
@@ -16,7 +17,7 @@ TEST_PKGS  := $(DEB_PKGS) tmux python3-nbformat
 # Tests run optimised: the physics checks train real ensembles.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: run test deps build bench bench-linalg bench-learning bench-notes clean
+.PHONY: run test deps build bench bench-linalg bench-learning bench-scaling bench-notes clean
 
 deps:
 	@./scripts/install-deps $(DEB_PKGS)
@@ -41,10 +42,14 @@ bench-learning: deps
 	$(SWIFT) build -c release --product LearningBench
 	python3 bench/run-learning.py
 
+bench-scaling: deps
+	$(SWIFT) build -c release --product ScalingBench
+	python3 bench/run-scaling.py
+
 bench-notes: build
 	./scripts/bench-notes
 
-bench: bench-linalg bench-learning
+bench: bench-linalg bench-learning bench-scaling
 
 clean:
 	rm -rf .build

@@ -75,12 +75,13 @@ let package = Package(
         // Benchmarks (run by `make bench-linalg`, never by the tests).
         .executableTarget(name: "LinalgBench", dependencies: ["Linalg", "COpenBLAS"], path: "bench/LinalgBench"),
         .executableTarget(name: "LearningBench", dependencies: ["Learning", "RMT", "Linalg"], path: "bench/LearningBench"),
+        .executableTarget(name: "ScalingBench", dependencies: ["Notebook", "RMT", "Linalg"], path: "bench/ScalingBench"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "RMT"], exclude: ["Fixtures"]),
         .testTarget(name: "RMTTests", dependencies: ["RMT", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "RMT", "Linalg"]),
         .testTarget(name: "WeightsTests", dependencies: ["Weights", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Learning", "Linalg"], exclude: ["Fixtures"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Learning"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Learning", "Weights"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"], exclude: ["Snapshots"]),
     ]
 )

@@ -18,6 +18,14 @@ import Linalg
 /// h | φ ~ N(σ_h² Wφ, σ_h²), then φ | h ~ N(Wᵀh/μ², 1/μ²) before every update.
 /// The finite-|B| estimate Ĉ is the only noise. With `exactGradient`, Ĉ is
 /// replaced by the model covariance (μ² − σ_h² WᵀW)⁻¹ (the |B| → ∞ limit).
+///
+/// For n > 16 the chains are split into fixed blocks of 16 (the last may be
+/// smaller), each drawing from its own stream (the run's stream after W is
+/// drawn, jumped 2¹²⁸ steps once per block), and Ĉ is the sum of the blocks'
+/// partial sums in block order. The blocks, and the two halves of the rows of
+/// the update, run on cores the ensemble leaves idle (one run of n = 100 on
+/// two cores); the decomposition never depends on the thread count, so
+/// neither do the results.
 public struct GaussianRBM: LearningModel {
     public let n: Int
     public let mu: Double
@@ -101,7 +109,7 @@ public struct GaussianRBM: LearningModel {
         }
     }
 
-    public func workspaceBytes(batch: Int) -> Int { 8 * (8 * n * n + 4 * batch * n) }
+    public func workspaceBytes(batch: Int) -> Int { 8 * (8 * n * n + 4 * batch * n + RBMWorker.chainBlocks(batch) * n * n) }
     public func sharedBytes(batch: Int) -> Int { 8 * n * n }
 
     public func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession {
@@ -110,11 +118,13 @@ public struct GaussianRBM: LearningModel {
     }
 }
 
-final class RBMSession: TrainingSession, @unchecked Sendable {
+final class RBMSession: TrainingSession, InnerParallelSession, @unchecked Sendable {
     let model: GaussianRBM
     let lr: Double
     let batch: Int
     let targetInverse: [Double]
+    /// Threads each worker may use for one run's chain blocks (set by the trainer).
+    var innerThreads = 1
 
     init(model: GaussianRBM, lr: Double, batch: Int, targetInverse: [Double]) {
         self.model = model
@@ -131,7 +141,7 @@ final class RBMSession: TrainingSession, @unchecked Sendable {
 /// product. For n ≤ 16 the stride is 16 and the chain products use the SIMD16
 /// kernel (a `dgemm` call costs more than the arithmetic there); padding
 /// columns of the weight copies stay zero.
-final class RBMWorker: ModelWorker {
+final class RBMWorker: ModelWorker, PartedStep {
     let n: Int, ld: Int, batch: Int, sweeps: Int
     let lr: Double, mu2: Double, sigmaH: Double, sigmaH2: Double
     let exact: Bool
@@ -143,6 +153,20 @@ final class RBMWorker: ModelWorker {
     let svd: SingularValueSolver
     let inverter: SPDInverter
     var singular: [Double]
+    /// n > 16: the chain blocks' streams and partial sums of Ĉ, and the team
+    /// that runs the blocks (nil: the calling thread alone).
+    let blocks: Int
+    var blockStreams: [Xoshiro256StarStar]
+    var partialC: [Double]
+    let team: StepTeam?
+    /// The buffers' base pointers while `advance` runs (for `runPart`).
+    private var pointers = BlockPointers()
+
+    /// Chains per block, fixed: the decomposition must not depend on the thread count.
+    static let chainsPerBlock = 16
+    static func chainBlocks(_ batch: Int) -> Int { (batch + chainsPerBlock - 1) / chainsPerBlock }
+    /// The update W ← W + α σ_h² W(K⁻¹ − Ĉ) is split into this many row ranges.
+    static let rowParts = 2
 
     init(session: RBMSession) {
         let m = session.model
@@ -161,6 +185,18 @@ final class RBMWorker: ModelWorker {
         svd = SingularValueSolver(rows: n, cols: n)
         inverter = SPDInverter(n: n)
         singular = [Double](repeating: 0, count: n)
+        let blocked = n > 16 && !m.exactGradient
+        blocks = blocked ? Self.chainBlocks(batch) : 0
+        blockStreams = Array(repeating: Xoshiro256StarStar(seed: 0), count: blocks)
+        partialC = [Double](repeating: 0, count: blocks * n * n)
+        let helpers = min(session.innerThreads, max(blocks, Self.rowParts)) - 1
+        team = blocked && helpers > 0 ? StepTeam(helpers: helpers) : nil
+    }
+
+    /// Block j's stream: the run's stream jumped j + 1 times.
+    private func deriveBlockStreams() {
+        var g = rng
+        for j in 0..<blocks { g.jump(); blockStreams[j] = g }
     }
 
     var rng = Xoshiro256StarStar(seed: 0)
@@ -170,6 +206,7 @@ final class RBMWorker: ModelWorker {
         rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(runs[0]))
         w.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * n, sd: initScale) }
         for b in 0..<batch { for i in 0..<n { phi[b * ld + i] = 1 } }  // chains start at φ = 1
+        deriveBlockStreams()
     }
 
     /// Fills the first n columns of each of `rows` rows (stride ld) with N(0, sd²).
@@ -192,8 +229,12 @@ final class RBMWorker: ModelWorker {
         c.withUnsafeMutableBufferPointer { pc in
         grad.withUnsafeMutableBufferPointer { pg in
         kInverse.withUnsafeBufferPointer { pk in
+        blockStreams.withUnsafeMutableBufferPointer { pst in
+        partialC.withUnsafeMutableBufferPointer { pcp in
             let W = pw.baseAddress!, WT = pwt.baseAddress!, WS = pws.baseAddress!
             let PHI = pphi.baseAddress!, H = ph.baseAddress!, C = pc.baseAddress!, G = pg.baseAddress!, KI = pk.baseAddress!
+            pointers.set(w: W, phi: PHI, hidden: H, c: C, grad: G, streams: pst.baseAddress, partialC: pcp.baseAddress)
+            defer { pointers = BlockPointers() }
             for _ in 0..<count {
                 if cancel.isCancelled { return }
                 if exact {
@@ -213,14 +254,16 @@ final class RBMWorker: ModelWorker {
                     }
                     Products.gram(PHI, rows: b, cols: n, lda: ld, scale: invB, into: C)
                 } else {
-                    // Larger n: dgemm with the transpose and the scales folded in.
-                    for _ in 0..<sweeps {
-                        rng.fillNormals(H, count: b * n, sd: sigmaH)
-                        Products.gemm(transposeB: true, m: b, n: n, k: n, alpha: sigmaH2, PHI, lda: n, W, ldb: n, beta: 1, into: H, ldc: n)
-                        rng.fillNormals(PHI, count: b * n, sd: invMu)
-                        Products.gemm(m: b, n: n, k: n, alpha: invMu2, H, lda: n, W, ldb: n, beta: 1, into: PHI, ldc: n)
-                    }
-                    Products.gram(PHI, rows: b, cols: n, lda: n, scale: invB, into: C)
+                    // Larger n: the chain blocks (dgemm with the transpose and the
+                    // scales folded in), then the update by row ranges, on the team.
+                    guard let CP = pointers.partialC else { return }
+                    runPhase(0, parts: blocks)
+                    for i in 0..<nn { C[i] = CP[i] }
+                    for j in 1..<max(1, blocks) { let cj = CP + j * nn; for i in 0..<nn { C[i] += cj[i] } }
+                    for i in 0..<nn { C[i] = KI[i] - C[i] }
+                    runPhase(1, parts: Self.rowParts)
+                    done += 1
+                    continue
                 }
                 // W ← W + α σ_h² W (K_φ⁻¹ − Ĉ)
                 for i in 0..<nn { C[i] = KI[i] - C[i] }
@@ -228,8 +271,40 @@ final class RBMWorker: ModelWorker {
                 for i in 0..<nn { W[i] += step * G[i] }
                 done += 1
             }
-        }}}}}}}}
+        }}}}}}}}}}
         return done
+    }
+
+    /// All parts of `phase`, on the team if there is one.
+    private func runPhase(_ phase: Int, parts: Int) {
+        if let team { team.perform(phase, parts: parts, on: self) } else { for p in 0..<parts { runPart(phase, p) } }
+    }
+
+    /// Phase 0, part j: chain block j's k sweeps and its partial Ĉ_j = Σ φφᵀ/|B|.
+    /// Phase 1, part q: rows of W ← W + α σ_h² W (K⁻¹ − Ĉ), with Ĉ already
+    /// replaced by K⁻¹ − Ĉ.
+    func runPart(_ phase: Int, _ part: Int) {
+        let n = self.n, p = pointers
+        guard let W = p.w, let PHI = p.phi, let H = p.hidden, let C = p.c, let G = p.grad, let streams = p.streams, let CP = p.partialC else { return }
+        if phase == 0 {
+            let first = part * Self.chainsPerBlock, rows = min(Self.chainsPerBlock, batch - first)
+            let phiBlock = PHI + first * n, hBlock = H + first * n
+            var g = streams[part]
+            for _ in 0..<sweeps {
+                g.fillNormals(hBlock, count: rows * n, sd: sigmaH)
+                Products.gemm(transposeB: true, m: rows, n: n, k: n, alpha: sigmaH2, phiBlock, lda: n, W, ldb: n, beta: 1, into: hBlock, ldc: n)
+                g.fillNormals(phiBlock, count: rows * n, sd: 1 / mu2.squareRoot())
+                Products.gemm(m: rows, n: n, k: n, alpha: 1 / mu2, hBlock, lda: n, W, ldb: n, beta: 1, into: phiBlock, ldc: n)
+            }
+            streams[part] = g
+            Products.gram(phiBlock, rows: rows, cols: n, lda: n, scale: 1 / Double(batch), into: CP + part * n * n)
+        } else {
+            let lo = part * n / Self.rowParts, hi = (part + 1) * n / Self.rowParts
+            guard hi > lo else { return }
+            Products.gemm(m: hi - lo, n: n, k: n, W + lo * n, lda: n, C, ldb: n, into: G + lo * n, ldc: n)
+            let scale = lr * sigmaH2
+            for i in (lo * n)..<(hi * n) { W[i] += scale * G[i] }
+        }
     }
 
     func spectrum(lane: Int, into out: UnsafeMutablePointer<Double>) -> Bool {
@@ -246,16 +321,36 @@ final class RBMWorker: ModelWorker {
         w.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n * n) }
     }
 
-    /// The stream's position and the |B| persistent chains (n values each).
+    /// The streams' positions (the run's, then each chain block's) and the
+    /// |B| persistent chains (n values each).
     func state(lane: Int) -> RunState {
         var chains = [Double](repeating: 0, count: batch * n)
         for b in 0..<batch { for i in 0..<n { chains[b * n + i] = phi[b * ld + i] } }
-        return RunState(generator: rng.words, values: chains)
+        return RunState(generator: rng.words + blockStreams.flatMap(\.words), values: chains)
     }
 
     func restore(lane: Int, weights: UnsafePointer<Double>, state: RunState) {
         for i in 0..<(n * n) { w[i] = weights[i] }
         for b in 0..<batch { for i in 0..<n { phi[b * ld + i] = state.values[b * n + i] } }
-        rng = Xoshiro256StarStar(words: state.generator)
+        let g = state.generator
+        guard g.count >= 4 else { return }
+        rng = Xoshiro256StarStar(words: Array(g[0..<4]))
+        if g.count == 4 * (1 + blocks) {
+            for j in 0..<blocks { blockStreams[j] = Xoshiro256StarStar(words: Array(g[(4 + 4 * j)..<(8 + 4 * j)])) }
+        } else {
+            deriveBlockStreams()
+        }
+    }
+}
+
+/// The base pointers of an RBM worker's buffers while a step runs.
+struct BlockPointers {
+    var w, phi, hidden, c, grad, partialC: UnsafeMutablePointer<Double>?
+    var streams: UnsafeMutablePointer<Xoshiro256StarStar>?
+
+    mutating func set(w: UnsafeMutablePointer<Double>, phi: UnsafeMutablePointer<Double>, hidden: UnsafeMutablePointer<Double>,
+                      c: UnsafeMutablePointer<Double>, grad: UnsafeMutablePointer<Double>,
+                      streams: UnsafeMutablePointer<Xoshiro256StarStar>?, partialC: UnsafeMutablePointer<Double>?) {
+        (self.w, self.phi, self.hidden, self.c, self.grad, self.streams, self.partialC) = (w, phi, hidden, c, grad, streams, partialC)
     }
 }

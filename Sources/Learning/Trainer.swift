@@ -379,6 +379,9 @@ public enum Trainer {
         // Set before the session's own LAPACK calls, or OpenBLAS's idle threads spin.
         BLAS.setThreads(1)
         let session = model.makeSession(lr: config.lr, batch: config.batch, seed: config.seed)
+        // Cores the runs leave idle go to each run's own parts (one run of a large RBM).
+        let requested = max(1, config.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        (session as? InnerParallelSession)?.innerThreads = max(1, requested / threadCount)
         let counters = Counters()
 
         // The calling thread sleeps between progress reports (a semaphore wait
@@ -459,6 +462,12 @@ public enum Trainer {
             store.states[r] = worker.state(lane: k)
         }
     }
+}
+
+/// A session whose workers can spread one run's step over several threads
+/// (in a decomposition fixed by the model, so results do not change).
+protocol InnerParallelSession: AnyObject {
+    var innerThreads: Int { get set }
 }
 
 final class Counters: Sendable {

@@ -81,4 +81,19 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     public mutating func nextUniform() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
+
+    /// Advances the state by 2¹²⁸ steps (the authors' `jump`): 2¹²⁸
+    /// non-overlapping subsequences, for parallel streams drawn from one.
+    public mutating func jump() {
+        let constants: [UInt64] = [0x180E_C6D3_3CFD_0ABA, 0xD5A6_1266_F0C9_392C, 0xA958_2618_E03F_C9AA, 0x39AB_DC45_29B1_661C]
+        var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0
+        for c in constants {
+            for bit in 0..<64 {
+                if c & (1 << UInt64(bit)) != 0 { t0 ^= s0; t1 ^= s1; t2 ^= s2; t3 ^= s3 }
+                _ = next()
+            }
+        }
+        (s0, s1, s2, s3) = (t0, t1, t2, t3)
+    }
 }
+

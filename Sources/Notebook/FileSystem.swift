@@ -27,6 +27,21 @@ public enum FileSystem {
     /// `cancel` stops the wait for a FIFO's reader.
     public static func write(_ data: Data, to target: ResolvedPath, for command: String,
                              cancel: CancellationFlag? = nil) throws(NotebookError) {
+        try write(to: target, for: command, cancel: cancel) { (sink: inout FileSink) throws(NotebookError) in try sink.append(data) }
+    }
+
+    /// Writes what `contents` appends to its sink at `target`, by the same
+    /// rules as `write(_:to:for:cancel:)`, in one pass with bounded memory: the
+    /// sink holds at most `FileSink.capacity` bytes before it writes them out.
+    /// A regular file is still replaced atomically (an error in `contents`
+    /// leaves the old file and deletes the temporary one).
+    public static func write(to target: ResolvedPath, for command: String, cancel: CancellationFlag? = nil,
+                             contents: (inout FileSink) throws(NotebookError) -> Void) throws(NotebookError) {
+        func produce(_ fd: Int32, _ shown: String) throws(NotebookError) {
+            var sink = FileSink(fd: fd, shown: shown, command: command)
+            try contents(&sink)
+            try sink.flush()
+        }
         switch target.kind {
         case .directory:
             throw NotebookError("\(command): \(target.name) is a folder", suggestion: "give a file name inside it")
@@ -45,18 +60,18 @@ public enum FileSystem {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw NotebookError("\(command): cannot write \(target.name) in the scratch folder: \(error.localizedDescription)")
             }
-            try replaceAtomically(folder: folder, name: (target.destination as NSString).lastPathComponent, data: data,
+            try replaceAtomically(folder: folder, name: (target.destination as NSString).lastPathComponent, contents: produce,
                                   shown: target.name, command: command)
             return
         }
         switch target.kind {
         case .standardOutput:
             fflush(nil)
-            try writeAll(1, data, shown: "standard output", command: command)
+            try produce(1, "standard output")
         case .fifo, .characterDevice:
-            try writeThrough(target, data: data, command: command, cancel: cancel)
+            try writeThrough(target, contents: produce, command: command, cancel: cancel)
         default:
-            try replaceAtomically(folder: target.folder, name: target.lastComponent, data: data, shown: target.name, command: command)
+            try replaceAtomically(folder: target.folder, name: target.lastComponent, contents: produce, shown: target.name, command: command)
         }
     }
 
@@ -198,7 +213,8 @@ public enum FileSystem {
     /// Temporary file in the same folder, written, flushed, then renamed over
     /// `name`. An existing file keeps its permissions; only a regular file (or
     /// nothing) is ever replaced.
-    static func replaceAtomically(folder: String, name: String, data: Data, shown: String, command: String) throws(NotebookError) {
+    static func replaceAtomically(folder: String, name: String, contents: (Int32, String) throws(NotebookError) -> Void,
+                                  shown: String, command: String) throws(NotebookError) {
         let dir = try openFolder(folder, command: command)
         defer { close(dir) }
         var st = stat()
@@ -218,7 +234,7 @@ public enum FileSystem {
         var renamed = false
         defer { if !renamed { unlinkat(dir, temporary, 0) } }
         do throws(NotebookError) {
-            try writeAll(fd, data, shown: shown, command: command)
+            try contents(fd, shown)
         } catch {
             close(fd)
             throw error
@@ -234,7 +250,8 @@ public enum FileSystem {
 
     /// Writes into a FIFO or device without replacing it. A FIFO without a
     /// reader is waited for (Ctrl-C stops the wait).
-    static func writeThrough(_ target: ResolvedPath, data: Data, command: String, cancel: CancellationFlag?) throws(NotebookError) {
+    static func writeThrough(_ target: ResolvedPath, contents: (Int32, String) throws(NotebookError) -> Void, command: String,
+                             cancel: CancellationFlag?) throws(NotebookError) {
         let flags = O_WRONLY | O_NONBLOCK | O_CLOEXEC | (target.throughKernelLink ? 0 : O_NOFOLLOW)
         var fd: Int32 = -1
         while true {
@@ -256,14 +273,23 @@ public enum FileSystem {
             throw NotebookError("\(command): \(target.name) changed while it was being written; nothing written")
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        try writeAll(fd, data, shown: target.name, command: command)
+        try contents(fd, target.name)
     }
 
     static func writeAll(_ fd: Int32, _ data: Data, shown: String, command: String) throws(NotebookError) {
-        let failure: Int32? = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int32? in
+        let failure: NotebookError? = data.withUnsafeBytes { raw in
+            do throws(NotebookError) { try writeAll(raw, fd: fd, shown: shown, command: command) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    static func writeAll(_ raw: UnsafeRawBufferPointer, fd: Int32, shown: String, command: String) throws(NotebookError) {
+        let failure: Int32? = {
+            guard let base = raw.baseAddress else { return nil }
             var offset = 0
             while offset < raw.count {
-                let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+                let n = systemWrite(fd, base + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     if errno == EAGAIN { usleep(1000); continue }
@@ -272,7 +298,7 @@ public enum FileSystem {
                 offset += n
             }
             return nil
-        }
+        }()
         if let failure {
             let why = failure == EPIPE ? "its reader closed it before the end" : String(cString: strerror(failure))
             throw NotebookError("\(command): cannot write \(shown): \(why)")
@@ -303,4 +329,62 @@ public enum FileSystem {
 /// write(2), named apart from `FileSystem.write`.
 private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, buffer, count)
+}
+
+/// Where a streamed write goes: bytes are gathered in a buffer of
+/// `capacity` bytes and written out when it is full (and at the end), so a
+/// writer of any size holds only that much.
+public struct FileSink {
+    /// Bytes held before they are written out.
+    public static let capacity = 1 << 20
+    let fd: Int32
+    let shown: String
+    let command: String
+    private var buffer: [UInt8]
+
+    init(fd: Int32, shown: String, command: String) {
+        self.fd = fd
+        self.shown = shown
+        self.command = command
+        buffer = []
+        buffer.reserveCapacity(FileSink.capacity)
+    }
+
+    /// Appends `bytes`, writing the buffer out first when they would overflow it.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) throws(NotebookError) {
+        if buffer.count + bytes.count > FileSink.capacity { try flush() }
+        if bytes.count >= FileSink.capacity {
+            try FileSystem.writeAll(fd, Data(bytes), shown: shown, command: command)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    public mutating func append(_ data: Data) throws(NotebookError) {
+        let failure: NotebookError? = data.withUnsafeBytes { raw in
+            do throws(NotebookError) { try append(raw) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    public mutating func append(_ text: String) throws(NotebookError) {
+        var text = text
+        let failure: NotebookError? = text.withUTF8 { utf8 in
+            do throws(NotebookError) { try append(UnsafeRawBufferPointer(utf8)) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes out what the buffer holds.
+    public mutating func flush() throws(NotebookError) {
+        guard !buffer.isEmpty else { return }
+        let failure: NotebookError? = buffer.withUnsafeBytes { raw in
+            do throws(NotebookError) { try FileSystem.writeAll(raw, fd: fd, shown: shown, command: command) } catch { return error }
+            return nil
+        }
+        buffer.removeAll(keepingCapacity: true)
+        if let failure { throw failure }
+    }
 }

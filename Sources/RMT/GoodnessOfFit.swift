@@ -28,14 +28,7 @@ public struct AffineLaw<Base: ContinuousLaw>: ContinuousLaw {
 public enum KolmogorovSmirnov {
     /// sup |Fₙ(x) − F(x)| of a sample against a CDF.
     public static func distance(_ sample: [Double], cdf: (Double) -> Double) -> Double {
-        let xs = sample.sorted()
-        let n = Double(xs.count)
-        var d = 0.0
-        for (i, x) in xs.enumerated() {
-            let f = cdf(x)
-            d = max(d, f - Double(i) / n, Double(i + 1) / n - f)
-        }
-        return d
+        sortedDistance(sample.sorted(), cdf: cdf)
     }
 
     /// The asymptotic p-value Q(λ) = 2Σ(−1)^{k−1}e^{−2k²λ²}, λ = (√n + 0.12 + 0.11/√n)·D.
@@ -72,25 +65,29 @@ public enum KolmogorovSmirnov {
     /// distance, after the *same* `compare` step, is at least the observed one:
     /// p = (1 + #{D* ≥ D})/(1 + replicas). Deterministic for a given `seed`.
     ///
+    /// Replica r draws from its own stream (seed, r), so the result does not
+    /// depend on `threads` (default: every core) or on the order the replicas
+    /// run in. A replica is drawn by inversion, u ↦ Q(u), with its uniforms put in
+    /// order by a bucket sort (linear time: the uniforms are uniform) before Q,
+    /// which is monotone: the sample comes out sorted and is never sorted again.
+    /// (Were Q's rounding ever to break the order, that replica is sorted.)
+    ///
     /// Correlated samples (taken along one trajectory) fluctuate like fewer
     /// independent ones: pass `effectiveSize` = N/(2τ_int) and the replicas are
     /// drawn with that many values, so D's null spread matches. This is the usual
     /// approximation, good when τ_int is known to ≈ 10 %; it is not exact for
     /// strongly non-exponential correlations. An empty sample gives D and p NaN.
     public static func test<Null: ContinuousLaw, Fitted: ContinuousLaw>(
-        _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1, effectiveSize: Int? = nil,
-        compare: ([Double]) -> Fitted
+        _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1, effectiveSize: Int? = nil, threads: Int? = nil,
+        compare: @escaping @Sendable ([Double]) -> Fitted
     ) -> Result {
         guard !sample.isEmpty else {
             return Result(distance: .nan, pValue: .nan, sampleSize: 0, method: "KS, no sample")
         }
         let observed = distance(sample, cdf: compare(sample).cdf)
         let size = min(sample.count, max(2, effectiveSize ?? sample.count))
-        var exceed = 0
-        for r in 0..<replicas {
-            var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(r))
-            let fake = null.sample(count: size) { rng.nextUniform() }
-            if distance(fake, cdf: compare(fake).cdf) >= observed { exceed += 1 }
+        let exceed = countReplicas(replicas, size: size, null: null, seed: seed, threads: threads) { fake in
+            sortedDistance(fake, cdf: compare(fake).cdf) >= observed
         }
         let p = Double(1 + exceed) / Double(1 + replicas)
         let sizeNote = size < sample.count ? ", replicas of the effective size \(size)" : ""
@@ -99,12 +96,143 @@ public enum KolmogorovSmirnov {
                       isUpperBound: exceed == 0)
     }
 
+    /// sup |Fₙ(x) − F(x)| of a sample already in ascending order.
+    static func sortedDistance(_ xs: [Double], cdf: (Double) -> Double) -> Double {
+        let n = Double(xs.count)
+        var d = 0.0
+        for (i, x) in xs.enumerated() {
+            let f = cdf(x)
+            d = max(d, f - Double(i) / n, Double(i + 1) / n - f)
+        }
+        return d
+    }
+
+    /// How many of `replicas` sorted samples of `size` values from `law`
+    /// satisfy `counts`; replica r from stream (seed, r), spread over `threads`.
+    static func countReplicas<Law: ContinuousLaw>(
+        _ replicas: Int, size: Int, null law: Law, seed: UInt64, threads: Int?,
+        counts: @escaping @Sendable ([Double]) -> Bool
+    ) -> Int {
+        guard replicas > 0 else { return 0 }
+        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, replicas))
+        let tally = ReplicaTally(workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var draw = SortedDraw(size: size)
+            var hits = 0
+            for r in stride(from: w, to: replicas, by: workers) {
+                var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(r))
+                if counts(draw.sample(law, rng: &rng)) { hits += 1 }
+            }
+            tally.set(w, hits)
+        }
+        return tally.total
+    }
+}
+
+/// Per-worker counts, each written by its own worker only.
+private final class ReplicaTally: @unchecked Sendable {
+    private var counts: [Int]
+    init(_ workers: Int) { counts = Array(repeating: 0, count: workers) }
+    func set(_ worker: Int, _ value: Int) { counts.withUnsafeMutableBufferPointer { $0[worker] = value } }
+    var total: Int { counts.reduce(0, +) }
+}
+
+/// The buffers of one worker's replicas: a sorted sample of `size` values
+/// from a law by inversion of sorted uniforms, without sorting the sample.
+struct SortedDraw {
+    private var uniforms: [Double]
+    private var scratch: [Double]
+    private var buckets: [Int]
+
+    init(size: Int) {
+        uniforms = Array(repeating: 0, count: size)
+        scratch = Array(repeating: 0, count: size)
+        buckets = Array(repeating: 0, count: size + 1)
+    }
+
+    /// `size` draws Q(u) in ascending order, u uniform in (0, 1) drawn from `rng`
+    /// as `ContinuousLaw.sample` draws them (a u of 0 is drawn again).
+    mutating func sample<Law: ContinuousLaw>(_ law: Law, rng: inout Xoshiro256StarStar) -> [Double] {
+        let n = uniforms.count
+        for j in 0..<n {
+            var u = rng.nextUniform()
+            while u <= 0 { u = rng.nextUniform() }
+            uniforms[j] = u
+        }
+        Self.bucketSort(&uniforms, scratch: &scratch, buckets: &buckets)
+        // In place: a fresh 8 MB array per replica would cost page faults that
+        // serialise the threads in the kernel. The caller drops the returned
+        // copy before the next draw, so the buffer is not copied.
+        var ordered = true
+        uniforms.withUnsafeMutableBufferPointer { x in
+            for j in 0..<n {
+                x[j] = law.quantile(x[j])
+                if j > 0 && x[j] < x[j - 1] { ordered = false }
+            }
+        }
+        if !ordered { uniforms.sort() }
+        return uniforms
+    }
+
+    /// Sorts values in [0, 1) in linear expected time by two rounds of
+    /// bucketing, each into buckets small enough to stay in cache: first into
+    /// 2048 equal slices (written as 2048 sequential streams), then each slice
+    /// of m values into m sub-buckets (within the slice, in L1), and an
+    /// insertion sort of the nearly sorted result (one value per sub-bucket on
+    /// average). Exact for any input in [0, 1): the insertion sort repairs
+    /// whatever rounding put in the wrong bucket.
+    static func bucketSort(_ v: inout [Double], scratch: inout [Double], buckets: inout [Int]) {
+        let n = v.count
+        guard n > 1 else { return }
+        let slices = 2048, scale = Double(slices)
+        if buckets.count < max(n, slices) + 1 { buckets = Array(repeating: 0, count: max(n, slices) + 1) }
+        if scratch.count < n { scratch = Array(repeating: 0, count: n) }
+        v.withUnsafeMutableBufferPointer { v in
+            scratch.withUnsafeMutableBufferPointer { out in
+                buckets.withUnsafeMutableBufferPointer { start in
+                    for b in 0...slices { start[b] = 0 }
+                    for x in v { start[min(Int(x * scale), slices - 1) + 1] += 1 }
+                    for b in 1...slices { start[b] += start[b - 1] }
+                    var bounds = [Int](repeating: 0, count: slices + 1)
+                    for b in 0...slices { bounds[b] = start[b] }
+                    for x in v {
+                        let b = min(Int(x * scale), slices - 1)
+                        out[start[b]] = x
+                        start[b] += 1
+                    }
+                    // Each slice [lo, hi) back into v, by sub-bucket, then insertion-sorted.
+                    for b in 0..<slices {
+                        let lo = bounds[b], m = bounds[b + 1] - lo
+                        guard m > 0 else { continue }
+                        let fine = Double(m), offset = Double(b)
+                        for k in 0...m { start[k] = 0 }
+                        for i in lo..<(lo + m) { start[max(0, min(Int((out[i] * scale - offset) * fine), m - 1)) + 1] += 1 }
+                        for k in 1...m { start[k] += start[k - 1] }
+                        for i in lo..<(lo + m) {
+                            let k = max(0, min(Int((out[i] * scale - offset) * fine), m - 1))
+                            v[lo + start[k]] = out[i]
+                            start[k] += 1
+                        }
+                        for i in (lo + 1)..<(lo + m) where v[i] < v[i - 1] {
+                            let x = v[i]
+                            var j = i
+                            while j > lo && v[j - 1] > x { v[j] = v[j - 1]; j -= 1 }
+                            v[j] = x
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension KolmogorovSmirnov {
     /// Spacings S against a unit-mean spacing law after normalising s = S/⟨S⟩.
     /// A sample whose mean is not a positive number (all spacings zero, or a
     /// non-finite value) is compared at scale 1e-300: D then says how far off it is.
     public static func testSpacings<Law: ContinuousLaw>(_ spacings: [Double], law: Law, replicas: Int = 500, seed: UInt64 = 1,
-                                                        effectiveSize: Int? = nil) -> Result {
-        test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize) { s in
+                                                                   effectiveSize: Int? = nil, threads: Int? = nil) -> Result {
+        test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize, threads: threads) { s in
             let mean = Statistics.mean(s)
             return AffineLaw(law, scale: mean.isFinite && mean > 1e-300 ? mean : 1e-300)
         }

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+@testable import Learning
+import Linalg
+import Testing
+
+/// The RBM for n > 16 splits its |B| chains into fixed blocks of 16, each with
+/// its own stream, and spreads one run's blocks over idle cores: results must be
+/// the same bit for bit whatever the number of threads, and continue exactly.
+@Suite struct ChainBlockTests {
+    /// 40 chains: blocks of 16, 16 and 8.
+    static let model = try! GaussianRBM(n: 24)
+    static let config = TrainingConfig(lr: 0.01, batch: 40, steps: 240, runs: 1, seed: 12, every: 80)
+
+    @Test func oneRunIsTheSameOnAnyNumberOfThreads() throws {
+        var one = Self.config
+        one.threads = 1
+        let reference = try Trainer.train(model: Self.model, config: one)
+        for threads in [2, 3, 5] {
+            var many = Self.config
+            many.threads = threads
+            let r = try Trainer.train(model: Self.model, config: many)
+            #expect(r.finalWeights.map(\.bitPattern) == reference.finalWeights.map(\.bitPattern), "\(threads) threads")
+            #expect(r.spectra.map(\.bitPattern) == reference.spectra.map(\.bitPattern), "\(threads) threads")
+            #expect(r.finalStates == reference.finalStates, "\(threads) threads")
+        }
+        // Two runs on three threads (one run per thread, one spare) equal the runs alone.
+        var two = Self.config
+        two.runs = 2
+        two.threads = 3
+        let pair = try Trainer.train(model: Self.model, config: two)
+        #expect(Array(pair.finalWeights.prefix(24 * 24)) == reference.finalWeights)
+    }
+
+    /// The state holds the run's stream and every block's, and the chains:
+    /// 80 steps then 160 more on another number of threads equal 240 steps.
+    @Test func continuationCarriesEveryBlockStream() throws {
+        var first = Self.config
+        first.steps = 80
+        first.threads = 2
+        let part = try Trainer.train(model: Self.model, config: first)
+        let resume = try #require(part.resumePoint)
+        #expect(part.finalStates[0].generator.count == 4 * (1 + 3))
+        var rest = Self.config
+        rest.steps = 160
+        rest.threads = 1
+        let joined = part.continued(with: try Trainer.train(model: Self.model, config: rest, resume: resume))
+        let all = try Trainer.train(model: Self.model, config: Self.config)
+        #expect(joined.finalWeights == all.finalWeights)
+        #expect(joined.finalStates == all.finalStates)
+        #expect(joined.finalSpectra == all.finalSpectra)
+    }
+
+    /// Block j's stream is the run's stream jumped j + 1 times: 2¹²⁸ steps apart,
+    /// so the blocks' normals do not overlap; a jump is deterministic and moves.
+    @Test func jumpedStreamsDiffer() {
+        var a = Xoshiro256StarStar.stream(seed: 1, index: 0)
+        var b = a
+        b.jump()
+        var c = a
+        c.jump()
+        #expect(b.words == c.words && b.words != a.words)
+        let first = (0..<8).map { _ in a.next() }, jumped = (0..<8).map { _ in b.next() }
+        #expect(Set(first).isDisjoint(with: jumped))
+    }
+}
