@@ -186,7 +186,8 @@ public struct SVGRenderer: Sendable {
         }
     }
 
-    /// XML-escapes text content and attribute values.
+    /// XML- (and HTML-) escapes text content and attribute values in either
+    /// quote: & < > " '.
     public static func escape(_ s: String) -> String {
         var out = ""
         for ch in s {
@@ -195,6 +196,7 @@ public struct SVGRenderer: Sendable {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
+            case "'": out += "&#39;"
             default: out.append(ch)
             }
         }

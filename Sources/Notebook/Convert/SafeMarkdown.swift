@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Plot
 
 /// The Markdown of a note's prose as HTML, for `dyson convert`.
 ///
@@ -12,21 +13,7 @@
 /// is shown as its text alone.
 public enum SafeMarkdown {
     /// `text` with `& < > " '` escaped, for element content and quoted attributes.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { SVGRenderer.escape(text) }
 
     /// Block-level rendering of a Markdown text.
     public static func html(_ markdown: String) -> String {
