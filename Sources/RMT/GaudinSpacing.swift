@@ -23,16 +23,21 @@ import Foundation
 /// The table is built on first use (≈ 20 ms) and shared.
 public struct GaudinSpacing: ContinuousLaw {
     public let beta: Int
+    /// The shared table, held by the law: a bootstrap calls `quantile` and
+    /// `cdf` ~10⁸ times from several threads, and fetching the table anew on
+    /// each call would copy it, retaining and releasing its arrays, whose
+    /// shared reference counts the threads then fight over (≈ 20× slower).
+    private let table: GaudinTable
 
     public init(beta: Int) {
         precondition(beta == 1 || beta == 2, "exact spacing law: β must be 1 (GOE) or 2 (GUE), got \(beta)")
         self.beta = beta
+        table = beta == 1 ? GaudinTable.goe : GaudinTable.gue
     }
 
     public var name: String { beta == 1 ? "exact GOE spacing (Gaudin)" : "exact GUE spacing (Gaudin)" }
     public var support: ClosedRange<Double> { 0...Double.infinity }
 
-    private var table: GaudinTable { beta == 1 ? GaudinTable.goe : GaudinTable.gue }
 
     public func pdf(_ s: Double) -> Double {
         guard s > 0 else { return 0 }
