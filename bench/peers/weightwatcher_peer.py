@@ -6,6 +6,8 @@
     swift build -c release --product dyson
     python3 bench/peers/weightwatcher_peer.py [FILE.npy ...]
 
+It prints both tools' numbers per layer, then both tools' times on the files.
+
 Without arguments the layers of the last checkpoint of sessions/real-network
 (scikit-learn's MLP on the digits data) are written as .npy files in a
 temporary folder. WeightWatcher reads them as "flat files" (a folder of
@@ -23,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -57,7 +60,9 @@ with tempfile.TemporaryDirectory() as folder:
                               type=DENSE, dims=json.dumps(list(w.shape)))
     with open(os.path.join(flat, "ww_config.json"), "w") as out:
         json.dump(dict(name="peer", weights_dir=flat, layers=layers), out)
+    t0 = time.perf_counter()
     df = ww.WeightWatcher(model=flat).analyze()
+    ww_seconds = time.perf_counter() - t0
 
     script = []
     for f, name in zip(files, names):
@@ -66,7 +71,9 @@ with tempfile.TemporaryDirectory() as folder:
     script.append(f"export results {results}")
     with open(os.path.join(folder, "peer.dyson"), "w") as out:
         out.write("\n".join(script) + "\n")
+    t0 = time.perf_counter()
     subprocess.run([dyson, os.path.join(folder, "peer.dyson")], cwd=folder, check=True, capture_output=True)
+    dyson_seconds = time.perf_counter() - t0
     records = {r["quantity"]: r["value"] for r in json.load(open(results))}
 
 print(f"WeightWatcher {ww.__version__} vs dyson, same .npy files")
@@ -79,3 +86,5 @@ for _, row in df.iterrows():
     s = records.get(f"spectral norm of {name}", float("nan")) ** 2
     r = records.get(f"stable rank of {name}", float("nan"))
     print(f"{name:<18}{row['alpha']:>9.4f}{a:>9.4f}{row['xmin']:>11.4f}{x:>15.4f}{row['spectral_norm']:>11.4f}{s:>13.4f}{row['stable_rank']:>10.4f}{r:>12.4f}")
+print(f"time: WeightWatcher analyze() {ww_seconds:.2f} s, dyson (whole process: load, fit, α, export) {dyson_seconds:.2f} s, "
+      f"ratio {ww_seconds / dyson_seconds:.1f}× (BLAS threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')})")
