@@ -34,11 +34,11 @@ extension Workspace {
     /// The layers an analysis works on: `of=NAME` or the last file read.
     func weights(named name: String?) throws(NotebookError) -> (String, LoadedWeights) {
         guard let key = name ?? lastWeights else {
-            throw NotebookError("no weights are loaded", suggestion: "read a file first: weights FILE.npz (or .npy, .safetensors)")
+            throw NotebookError("no weights are loaded", suggestion: "read a file first: load weights FILE.npz (or .npy, .safetensors)")
         }
         guard let set = weightSets[key] else {
             let hint = closest(key, among: Array(weightSets.keys)).map { "did you mean of=\($0)?" }
-                ?? (weightSets.isEmpty ? "read a file first: weights FILE.npz" : "loaded: " + weightSets.keys.sorted().joined(separator: ", "))
+                ?? (weightSets.isEmpty ? "read a file first: load weights FILE.npz" : "loaded: " + weightSets.keys.sorted().joined(separator: ", "))
             throw NotebookError("there are no weights named '\(key)'", suggestion: hint)
         }
         return (key, set)

@@ -31,6 +31,10 @@ enum ExportSafetensors {
             return (try encode(entries, metadata: metadata),
                     "wrote the final weights of \(r.runCount) run\(r.runCount == 1 ? "" : "s") as run.R.weight (\(r.weightRows)×\(r.weightCols), F64) with the model and training in __metadata__")
         }
+        if name == nil && ws.lastWeights == nil {
+            throw NotebookError("export weights: there is nothing to export (no training and no loaded weights)",
+                                suggestion: "train first (train lr=… steps=…), or read a network: load weights FILE")
+        }
         let (setName, set) = try ws.weights(named: name)
         let file: WeightFile
         do { file = try WeightFile.open(set.path, name: set.file) } catch {
