@@ -82,7 +82,8 @@ struct LiveSlurmTests {
     @Test func theThrottleHoldsTasksBack() throws {
         let binary = try dysonBinary()
         let model = try GaussianRBM(n: 10)
-        let config = TrainingConfig(lr: 0.01, batch: 16, steps: 6000, runs: 3, seed: 3, every: 3000)
+        // Each task long enough (≈ 0.7 s here) that a 0.1 s poll sees it running.
+        let config = TrainingConfig(lr: 0.01, batch: 16, steps: 200_000, runs: 3, seed: 3, every: 100_000)
         let job = try JobFolder.create(at: try temporaryFolder("live-throttle"),
                                        manifest: try JobManifest(dysonVersion: try LiveSlurm.version(binary), model: model, config: config, shards: 3))
         try SbatchScript.write(job: job, options: SlurmOptions(time: "5", cpus: 1, parallel: 1), dyson: binary)
