@@ -21,11 +21,14 @@ import Linalg
 ///
 /// For n > 16 the chains are split into fixed blocks of 16 (the last may be
 /// smaller), each drawing from its own stream (the run's stream after W is
-/// drawn, jumped 2¹²⁸ steps once per block), and Ĉ is the sum of the blocks'
-/// partial sums in block order. The blocks, and the two halves of the rows of
-/// the update, run on cores the ensemble leaves idle (one run of n = 100 on
-/// two cores); the decomposition never depends on the thread count, so
-/// neither do the results.
+/// drawn, jumped 2¹²⁸ steps once per block). The update is evaluated as
+/// W·K_φ⁻¹ − W·Ĉ: W·K_φ⁻¹ row by row with the cyclic tridiagonal K_φ (O(n²)
+/// instead of a dense n³ product), and W·Ĉ = (1/|B|) Σ_blocks (Φ_b Wᵀ)ᵀ Φ_b,
+/// each block's term computed by the block and summed in block order
+/// (2·|B|·n² multiply–adds instead of |B|·n²/2 + n³). The blocks, and the two
+/// halves of the rows of the update, run on cores the ensemble leaves idle
+/// (one run of n = 100 on two cores); the decomposition never depends on the
+/// thread count, so neither do the results.
 public struct GaussianRBM: LearningModel {
     public let n: Int
     public let mu: Double
@@ -41,6 +44,10 @@ public struct GaussianRBM: LearningModel {
         guard sigmaH > 0 else { throw ModelError("sigma_h must be positive, got \(sigmaH)") }
         guard gibbsSweeps >= 1 else { throw ModelError("k (Gibbs sweeps) must be at least 1, got \(gibbsSweeps)") }
         guard initScale >= 0 else { throw ModelError("init must be ≥ 0, got \(initScale)") }
+        guard mass > 0 else {
+            throw ModelError("mass must be positive, got \(mass): at m = 0 the target kernel K_φ has a zero mode (the constant field) and no inverse, and the update needs K_φ⁻¹",
+                             suggestion: "use mass=2 as in the paper, or any m > 0")
+        }
         let kMax = mass * mass + 4
         guard mu * mu > kMax else {
             throw ModelError(
@@ -114,7 +121,8 @@ public struct GaussianRBM: LearningModel {
 
     public func makeSession(lr: Double, batch: Int, seed: UInt64) -> any TrainingSession {
         let inverse = (try? targetKernel.inverseSPD()) ?? Matrix.identity(n)
-        return RBMSession(model: self, lr: lr, batch: batch, targetInverse: inverse.elements)
+        return RBMSession(model: self, lr: lr, batch: batch, targetInverse: inverse.elements,
+                          kernelSolver: CyclicTridiagonalSolver(n: n, diagonal: mass * mass + 2))
     }
 }
 
@@ -123,14 +131,17 @@ final class RBMSession: TrainingSession, InnerParallelSession, @unchecked Sendab
     let lr: Double
     let batch: Int
     let targetInverse: [Double]
+    /// K_φ⁻¹ applied in O(n) per row (nil for n < 3 or m = 0, where it is not needed or not defined).
+    let kernelSolver: CyclicTridiagonalSolver?
     /// Threads each worker may use for one run's chain blocks (set by the trainer).
     var innerThreads = 1
 
-    init(model: GaussianRBM, lr: Double, batch: Int, targetInverse: [Double]) {
+    init(model: GaussianRBM, lr: Double, batch: Int, targetInverse: [Double], kernelSolver: CyclicTridiagonalSolver? = nil) {
         self.model = model
         self.lr = lr
         self.batch = batch
         self.targetInverse = targetInverse
+        self.kernelSolver = kernelSolver
     }
 
     func makeWorker() -> any ModelWorker { RBMWorker(session: self) }
@@ -147,17 +158,20 @@ final class RBMWorker: ModelWorker, PartedStep {
     let exact: Bool
     let initScale: Double
     let kInverse: [Double]
+    let kernelSolver: CyclicTridiagonalSolver?
     var w: [Double], wtScaled: [Double], wScaled: [Double]
     var phi: [Double], hidden: [Double]
     var c: [Double], grad: [Double]
     let svd: SingularValueSolver
     let inverter: SPDInverter
     var singular: [Double]
-    /// n > 16: the chain blocks' streams and partial sums of Ĉ, and the team
+    /// n > 16: the chain blocks' streams and partial sums of W·Ĉ, and the team
     /// that runs the blocks (nil: the calling thread alone).
     let blocks: Int
     var blockStreams: [Xoshiro256StarStar]
     var partialC: [Double]
+    /// n > 16: each block's Φ_j Wᵀ transposed (n × its chains), for W·Ĉ.
+    var transposedBlocks: [Double]
     let team: StepTeam?
     /// The buffers' base pointers while `advance` runs (for `runPart`).
     private var pointers = BlockPointers()
@@ -176,6 +190,7 @@ final class RBMWorker: ModelWorker, PartedStep {
         exact = m.exactGradient
         initScale = m.initScale
         kInverse = session.targetInverse
+        kernelSolver = session.kernelSolver
         w = [Double](repeating: 0, count: n * n)
         c = w; grad = w
         wtScaled = [Double](repeating: 0, count: n * ld)
@@ -189,6 +204,7 @@ final class RBMWorker: ModelWorker, PartedStep {
         blocks = blocked ? Self.chainBlocks(batch) : 0
         blockStreams = Array(repeating: Xoshiro256StarStar(seed: 0), count: blocks)
         partialC = [Double](repeating: 0, count: blocks * n * n)
+        transposedBlocks = [Double](repeating: 0, count: blocked ? batch * n : 0)
         let helpers = min(session.innerThreads, max(blocks, Self.rowParts)) - 1
         team = blocked && helpers > 0 ? StepTeam(helpers: helpers) : nil
     }
@@ -231,10 +247,14 @@ final class RBMWorker: ModelWorker, PartedStep {
         kInverse.withUnsafeBufferPointer { pk in
         blockStreams.withUnsafeMutableBufferPointer { pst in
         partialC.withUnsafeMutableBufferPointer { pcp in
+        transposedBlocks.withUnsafeMutableBufferPointer { ptb in
             let W = pw.baseAddress!, WT = pwt.baseAddress!, WS = pws.baseAddress!
             let PHI = pphi.baseAddress!, H = ph.baseAddress!, C = pc.baseAddress!, G = pg.baseAddress!, KI = pk.baseAddress!
-            pointers.set(w: W, phi: PHI, hidden: H, c: C, grad: G, streams: pst.baseAddress, partialC: pcp.baseAddress)
+            pointers.set(w: W, wt: WT, phi: PHI, hidden: H, c: C, grad: G, streams: pst.baseAddress,
+                         partialC: pcp.baseAddress, transposed: ptb.baseAddress)
             defer { pointers = BlockPointers() }
+            // The blocked path keeps Wᵀ beside W (the update writes both).
+            if blocks > 0 { for i in 0..<n { for j in 0..<n { WT[j * n + i] = W[i * n + j] } } }
             for _ in 0..<count {
                 if cancel.isCancelled { return }
                 if exact {
@@ -254,13 +274,9 @@ final class RBMWorker: ModelWorker, PartedStep {
                     }
                     Products.gram(PHI, rows: b, cols: n, lda: ld, scale: invB, into: C)
                 } else {
-                    // Larger n: the chain blocks (dgemm with the transpose and the
-                    // scales folded in), then the update by row ranges, on the team.
-                    guard let CP = pointers.partialC else { return }
+                    // Larger n: the chain blocks (their sweeps and their terms
+                    // of W·Ĉ), then the update by row ranges, on the team.
                     runPhase(0, parts: blocks)
-                    for i in 0..<nn { C[i] = CP[i] }
-                    for j in 1..<max(1, blocks) { let cj = CP + j * nn; for i in 0..<nn { C[i] += cj[i] } }
-                    for i in 0..<nn { C[i] = KI[i] - C[i] }
                     runPhase(1, parts: Self.rowParts)
                     done += 1
                     continue
@@ -271,7 +287,7 @@ final class RBMWorker: ModelWorker, PartedStep {
                 for i in 0..<nn { W[i] += step * G[i] }
                 done += 1
             }
-        }}}}}}}}}}
+        }}}}}}}}}}}
         return done
     }
 
@@ -280,30 +296,49 @@ final class RBMWorker: ModelWorker, PartedStep {
         if let team { team.perform(phase, parts: parts, on: self) } else { for p in 0..<parts { runPart(phase, p) } }
     }
 
-    /// Phase 0, part j: chain block j's k sweeps and its partial Ĉ_j = Σ φφᵀ/|B|.
-    /// Phase 1, part q: rows of W ← W + α σ_h² W (K⁻¹ − Ĉ), with Ĉ already
-    /// replaced by K⁻¹ − Ĉ.
+    /// Phase 0, part j: chain block j's k sweeps, then its term of W·Ĉ,
+    /// (1/|B|)·(Φ_j Wᵀ)ᵀ Φ_j, with Φ_j Wᵀ in the block's rows of H (free until
+    /// the next step's first sweep).
+    /// Phase 1, part q: rows of W ← W + α σ_h² (W K⁻¹ − W Ĉ), the blocks' terms
+    /// summed in block order, W K⁻¹ by the cyclic tridiagonal solver.
     func runPart(_ phase: Int, _ part: Int) {
         let n = self.n, p = pointers
-        guard let W = p.w, let PHI = p.phi, let H = p.hidden, let C = p.c, let G = p.grad, let streams = p.streams, let CP = p.partialC else { return }
+        guard let W = p.w, let WT = p.wt, let PHI = p.phi, let H = p.hidden, let C = p.c, let G = p.grad,
+              let streams = p.streams, let CP = p.partialC, let PT = p.transposed else { return }
         if phase == 0 {
             let first = part * Self.chainsPerBlock, rows = min(Self.chainsPerBlock, batch - first)
             let phiBlock = PHI + first * n, hBlock = H + first * n
             var g = streams[part]
             for _ in 0..<sweeps {
                 g.fillNormals(hBlock, count: rows * n, sd: sigmaH)
-                Products.gemm(transposeB: true, m: rows, n: n, k: n, alpha: sigmaH2, phiBlock, lda: n, W, ldb: n, beta: 1, into: hBlock, ldc: n)
+                Products.gemm(m: rows, n: n, k: n, alpha: sigmaH2, phiBlock, lda: n, WT, ldb: n, beta: 1, into: hBlock, ldc: n)
                 g.fillNormals(phiBlock, count: rows * n, sd: 1 / mu2.squareRoot())
                 Products.gemm(m: rows, n: n, k: n, alpha: 1 / mu2, hBlock, lda: n, W, ldb: n, beta: 1, into: phiBlock, ldc: n)
             }
             streams[part] = g
-            Products.gram(phiBlock, rows: rows, cols: n, lda: n, scale: 1 / Double(batch), into: CP + part * n * n)
+            // (Φ_j Wᵀ)ᵀ as an n × rows matrix, then its product with Φ_j.
+            Products.gemm(m: rows, n: n, k: n, phiBlock, lda: n, WT, ldb: n, into: hBlock, ldc: n)
+            let pt = PT + first * n
+            for r in 0..<rows { for i in 0..<n { pt[i * rows + r] = hBlock[r * n + i] } }
+            Products.gemm(m: n, n: n, k: rows, alpha: 1 / Double(batch), pt, lda: rows, phiBlock, ldb: n,
+                          into: CP + part * n * n, ldc: n)
         } else {
             let lo = part * n / Self.rowParts, hi = (part + 1) * n / Self.rowParts
-            guard hi > lo else { return }
-            Products.gemm(m: hi - lo, n: n, k: n, W + lo * n, lda: n, C, ldb: n, into: G + lo * n, ldc: n)
+            guard hi > lo, let solver = kernelSolver else { return }
+            // C's rows lo..<hi ← (W Ĉ) rows: the blocks' terms in block order.
+            let first = lo * n, last = hi * n
+            for i in first..<last { C[i] = CP[i] }
+            for j in 1..<max(1, blocks) { let cj = CP + j * n * n; for i in first..<last { C[i] += cj[i] } }
+            // Gᵀ's columns lo..<hi ← K⁻¹ Wᵀ: G = W K⁻¹ (K symmetric), kept transposed.
+            solver.solveColumns(WT, ld: n, columns: lo..<hi, into: G, ldy: n)
             let scale = lr * sigmaH2
-            for i in (lo * n)..<(hi * n) { W[i] += scale * G[i] }
+            for r in lo..<hi {
+                for i in 0..<n {
+                    let v = W[r * n + i] + scale * (G[i * n + r] - C[r * n + i])
+                    W[r * n + i] = v
+                    WT[i * n + r] = v
+                }
+            }
         }
     }
 
@@ -345,12 +380,14 @@ final class RBMWorker: ModelWorker, PartedStep {
 
 /// The base pointers of an RBM worker's buffers while a step runs.
 struct BlockPointers {
-    var w, phi, hidden, c, grad, partialC: UnsafeMutablePointer<Double>?
+    var w, wt, phi, hidden, c, grad, partialC, transposed: UnsafeMutablePointer<Double>?
     var streams: UnsafeMutablePointer<Xoshiro256StarStar>?
 
-    mutating func set(w: UnsafeMutablePointer<Double>, phi: UnsafeMutablePointer<Double>, hidden: UnsafeMutablePointer<Double>,
-                      c: UnsafeMutablePointer<Double>, grad: UnsafeMutablePointer<Double>,
-                      streams: UnsafeMutablePointer<Xoshiro256StarStar>?, partialC: UnsafeMutablePointer<Double>?) {
-        (self.w, self.phi, self.hidden, self.c, self.grad, self.streams, self.partialC) = (w, phi, hidden, c, grad, streams, partialC)
+    mutating func set(w: UnsafeMutablePointer<Double>, wt: UnsafeMutablePointer<Double>, phi: UnsafeMutablePointer<Double>,
+                      hidden: UnsafeMutablePointer<Double>, c: UnsafeMutablePointer<Double>, grad: UnsafeMutablePointer<Double>,
+                      streams: UnsafeMutablePointer<Xoshiro256StarStar>?, partialC: UnsafeMutablePointer<Double>?,
+                      transposed: UnsafeMutablePointer<Double>?) {
+        (self.w, self.wt, self.phi, self.hidden, self.c, self.grad) = (w, wt, phi, hidden, c, grad)
+        (self.streams, self.partialC, self.transposed) = (streams, partialC, transposed)
     }
 }

@@ -51,6 +51,31 @@ import Testing
         #expect(joined.finalSpectra == all.finalSpectra)
     }
 
+    /// One step of the blocked path is the maximum-likelihood update
+    /// W₁ = W₀ + α σ_h² W₀ (K_φ⁻¹ − Ĉ), Ĉ = ΦᵀΦ/|B| from the chains after the
+    /// step's sweeps (what the run's state holds), with K_φ⁻¹ the dense inverse:
+    /// the cyclic solve of W K⁻¹ and the blocks' (Φ_j Wᵀ)ᵀΦ_j terms of W Ĉ are
+    /// the same arithmetic to rounding. A wrong sign, scale or transpose in any
+    /// part of the update fails this by orders of magnitude.
+    @Test(arguments: [(24, 40), (17, 16), (31, 5)])
+    func oneStepIsTheMaximumLikelihoodUpdate(n: Int, batch: Int) throws {
+        let model = try GaussianRBM(n: n, mu: 3.5, mass: 1.5, sigmaH: 1.1, gibbsSweeps: 2, initScale: 0.3)
+        let config = TrainingConfig(lr: 0.05, batch: batch, steps: 1, runs: 1, seed: 21, every: 1)
+        let result = try Trainer.train(model: model, config: config)
+        var g = Xoshiro256StarStar.stream(seed: config.seed, index: 0)
+        let w0 = Matrix(rows: n, cols: n, elements: g.normals(count: n * n).map { model.initScale * $0 })
+        let chains = Matrix(rows: batch, cols: n, elements: result.finalStates[0].values)
+        let c = (1 / Double(batch)) * (chains.transposed * chains)
+        let kInverse = try model.targetKernel.inverseSPD()
+        let gradient = w0 * Matrix(rows: n, cols: n, elements: zip(kInverse.elements, c.elements).map { $0 - $1 })
+        let expected = zip(w0.elements, gradient.elements).map { $0 + config.lr * model.sigmaH * model.sigmaH * $1 }
+        let scale = expected.map(abs).max()!
+        let worst = zip(result.finalWeights, expected).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-12 * scale, "largest deviation \(worst) of entries up to \(scale)")
+        // The step really moved W (the test compares an update, not W₀ with itself).
+        #expect(zip(result.finalWeights, w0.elements).map { abs($0 - $1) }.max()! > 1e-4 * scale)
+    }
+
     /// Block j's stream is the run's stream jumped j + 1 times: 2¹²⁸ steps apart,
     /// so the blocks' normals do not overlap; a jump is deterministic and moves.
     @Test func jumpedStreamsDiffer() {
