@@ -16,6 +16,9 @@ import Linalg
 ///     W ← W + α·σ_h²·W·(K_φ⁻¹ − Ĉ),  Ĉ = (1/|B|) Σ_b φ_b φ_bᵀ,
 /// where the |B| persistent Gibbs chains (started at φ = 1) each make k sweeps
 /// h | φ ~ N(σ_h² Wφ, σ_h²), then φ | h ~ N(Wᵀh/μ², 1/μ²) before every update.
+/// For n ≤ 16 the k sweeps are drawn at once from their exact joint law,
+/// φ ~ N(Aᵏφ, Σ_k) with A = (σ_h²/μ²)WᵀW (`GibbsTransition`): the same Markov
+/// chain for φ, with n normals per chain instead of 2kn.
 /// The finite-|B| estimate Ĉ is the only noise. With `exactGradient`, Ĉ is
 /// replaced by the model covariance (μ² − σ_h² WᵀW)⁻¹ (the |B| → ∞ limit).
 ///
@@ -147,11 +150,12 @@ final class RBMSession: TrainingSession, InnerParallelSession, @unchecked Sendab
     func makeWorker() -> any ModelWorker { RBMWorker(session: self) }
 }
 
-/// One thread's RBM state. Buffers: W, σ_h²·Wᵀ and W/μ² (row stride `ld`),
-/// chains Φ (|B|×n, one chain per row, stride `ld`), hidden H, Ĉ, the gradient
-/// product. For n ≤ 16 the stride is 16 and the chain products use the SIMD16
-/// kernel (a `dgemm` call costs more than the arithmetic there); padding
-/// columns of the weight copies stay zero.
+/// One thread's RBM state. Buffers: W, chains Φ (|B|×n, one chain per row,
+/// stride `ld`), H (the hidden units for n > 16, the transition's normals for
+/// n ≤ 16), Ĉ, the gradient product. For n ≤ 16 the stride is 16, the k sweeps
+/// are one draw from their exact law (`GibbsTransition`) and the chain products
+/// use the SIMD16 kernel (a `dgemm` call costs more than the arithmetic there);
+/// padding columns stay zero.
 final class RBMWorker: ModelWorker, PartedStep {
     let n: Int, ld: Int, batch: Int, sweeps: Int
     let lr: Double, mu2: Double, sigmaH: Double, sigmaH2: Double
@@ -159,7 +163,10 @@ final class RBMWorker: ModelWorker, PartedStep {
     let initScale: Double
     let kInverse: [Double]
     let kernelSolver: CyclicTridiagonalSolver?
-    var w: [Double], wtScaled: [Double], wScaled: [Double]
+    /// W; for n > 16 also Wᵀ (`wt`); for n ≤ 16 the next chains (`nextPhi`)
+    /// and the k-sweep transition.
+    var w: [Double], wt: [Double], nextPhi: [Double]
+    let transition: GibbsTransition?
     var phi: [Double], hidden: [Double]
     var c: [Double], grad: [Double]
     let svd: SingularValueSolver
@@ -193,10 +200,11 @@ final class RBMWorker: ModelWorker, PartedStep {
         kernelSolver = session.kernelSolver
         w = [Double](repeating: 0, count: n * n)
         c = w; grad = w
-        wtScaled = [Double](repeating: 0, count: n * ld)
-        wScaled = wtScaled
+        wt = [Double](repeating: 0, count: n * ld)
         phi = [Double](repeating: 0, count: batch * ld)
         hidden = phi
+        nextPhi = ld == 16 ? phi : []
+        transition = ld == 16 && !m.exactGradient ? GibbsTransition(n: n, sweeps: sweeps) : nil
         svd = SingularValueSolver(rows: n, cols: n)
         inverter = SPDInverter(n: n)
         singular = [Double](repeating: 0, count: n)
@@ -236,10 +244,10 @@ final class RBMWorker: ModelWorker, PartedStep {
         defer { self.rng = rng }
         var done = 0
         let n = self.n, ld = self.ld, nn = n * n, b = batch
-        let invMu = 1 / mu2.squareRoot(), invMu2 = 1 / mu2, step = lr * sigmaH2, invB = 1 / Double(b)
+        let step = lr * sigmaH2, invB = 1 / Double(b)
         w.withUnsafeMutableBufferPointer { pw in
-        wtScaled.withUnsafeMutableBufferPointer { pwt in
-        wScaled.withUnsafeMutableBufferPointer { pws in
+        wt.withUnsafeMutableBufferPointer { pwt in
+        nextPhi.withUnsafeMutableBufferPointer { pnext in
         phi.withUnsafeMutableBufferPointer { pphi in
         hidden.withUnsafeMutableBufferPointer { ph in
         c.withUnsafeMutableBufferPointer { pc in
@@ -248,7 +256,7 @@ final class RBMWorker: ModelWorker, PartedStep {
         blockStreams.withUnsafeMutableBufferPointer { pst in
         partialC.withUnsafeMutableBufferPointer { pcp in
         transposedBlocks.withUnsafeMutableBufferPointer { ptb in
-            let W = pw.baseAddress!, WT = pwt.baseAddress!, WS = pws.baseAddress!
+            let W = pw.baseAddress!, WT = pwt.baseAddress!
             let PHI = pphi.baseAddress!, H = ph.baseAddress!, C = pc.baseAddress!, G = pg.baseAddress!, KI = pk.baseAddress!
             pointers.set(w: W, wt: WT, phi: PHI, hidden: H, c: C, grad: G, streams: pst.baseAddress,
                          partialC: pcp.baseAddress, transposed: ptb.baseAddress)
@@ -262,16 +270,14 @@ final class RBMWorker: ModelWorker, PartedStep {
                     Products.gram(W, rows: n, cols: n, lda: n, scale: -sigmaH2, into: C)
                     for i in 0..<n { C[i * n + i] += mu2 }
                     do { try inverter.invert(C) } catch { W[0] = .nan; done += 1; return }
-                } else if ld == 16 {
-                    // n ≤ 16: scaled weight copies at stride 16 for the SIMD16 kernel.
-                    for i in 0..<n { for j in 0..<n { WT[j * ld + i] = sigmaH2 * W[i * n + j]; WS[i * ld + j] = invMu2 * W[i * n + j] } }
-                    for _ in 0..<sweeps {
-                        // H = σ_h² Φ Wᵀ + σ_h ξ;  Φ = H W/μ² + ξ'/μ   (rows are chains)
-                        fillNoise(H, rows: b, sd: sigmaH, rng: &rng)
-                        Products.multiplyStride16(PHI, WT, into: H, m: b, k: n, accumulate: true)
-                        fillNoise(PHI, rows: b, sd: invMu, rng: &rng)
-                        Products.multiplyStride16(H, WS, into: PHI, m: b, k: n, accumulate: true)
-                    }
+                } else if let transition, let NEXT = pnext.baseAddress {
+                    // n ≤ 16: the k sweeps in one draw, Φ ← Φ Aᵏ + Ζ Lᵀ (rows are
+                    // chains; see GibbsTransition), with the SIMD16 kernel.
+                    guard transition.prepare(w: W, sigmaH2: sigmaH2, mu2: mu2) else { W[0] = .nan; done += 1; return }
+                    fillNoise(H, rows: b, sd: 1, rng: &rng)
+                    Products.multiplyStride16(PHI, transition.mean, into: NEXT, m: b, k: n)
+                    Products.multiplyStride16(H, transition.noiseFactor, into: NEXT, m: b, k: n, accumulate: true)
+                    PHI.update(from: NEXT, count: b * ld)
                     Products.gram(PHI, rows: b, cols: n, lda: ld, scale: invB, into: C)
                 } else {
                     // Larger n: the chain blocks (their sweeps and their terms
