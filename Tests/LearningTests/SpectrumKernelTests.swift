@@ -151,3 +151,32 @@ import Testing
         }
     }
 }
+
+/// The teacher–student step's product T = W·C_j, tiled in registers, must be the
+/// plain triple loop's bit for bit (each T[r,c] summed over q in increasing
+/// order), for shared data (C broadcast to the lanes) and per-run data.
+@Suite struct TeacherStudentProductTests {
+    typealias Lanes = TeacherStudentWorker.Lanes
+
+    @Test(arguments: [3, 4, 5, 7, 10, 33])
+    func tiledProductEqualsTripleLoop(n: Int) {
+        // Irregular values of both signs and many magnitudes, no random stream needed.
+        var k = Double(n)
+        func next() -> Double { k += 1; return sin(1.7 * k) * exp(cos(0.3 * k)) }
+        func lanes() -> Lanes { Lanes(next(), next(), next(), next()) }
+        let w = (0..<(n * n)).map { _ in lanes() }
+        let shared = (0..<(n * n)).map { _ in next() }
+        let own = (0..<(n * n)).map { _ in lanes() }
+        for data in [shared.map { Lanes(repeating: $0) }, own] {
+            var tiled = [Lanes](repeating: Lanes(repeating: .nan), count: n * n)
+            w.withUnsafeBufferPointer { pw in
+                tiled.withUnsafeMutableBufferPointer { pt in
+                    TeacherStudentWorker.product(pw.baseAddress!, n: n, into: pt.baseAddress!) { data[$0] }
+                }
+            }
+            var loop = [Lanes](repeating: Lanes(), count: n * n)
+            for r in 0..<n { for q in 0..<n { for c in 0..<n { loop[r * n + c] += w[r * n + q] * data[q * n + c] } } }
+            #expect(tiled == loop)
+        }
+    }
+}
