@@ -64,11 +64,17 @@ struct StretchedExponentialReplica {
     private var edgeCDF: [Double]
     private var counts: [Int32]
     private var starts: [Int]
-    /// Where the next value of slice b goes in `kept`, and 1 when the slice is
-    /// kept, 0 when not (its values then all go to the trash slot at the end).
-    private var cursor: [(position: Int, step: Int)]
+    /// 1 for the slices kept, 0 for the others (a byte each: the table stays in cache).
+    private var keep: [UInt8]
+    /// Where the next value of a kept slice goes in `kept`.
+    private var cursor: [Int]
     private var kept: [Double]
-    private var block: [Double]
+    /// Per slice b: log(1 − b/S) and 1/(1 − b/S), interleaved.
+    private let edgeData: [Double]
+    /// A block of draws: u − aᵦ, log(1 − aᵦ), 1/(1 − aᵦ) (three rows of `blockSize`).
+    private var offsets: [Double]
+    /// The block's draws in the last slices, as 1 − u.
+    private var general: [Double]
     private var sorted: [Double]
     private var buckets: [Int]
     /// Slices and values examined in the last replica (for the tests).
@@ -89,9 +95,17 @@ struct StretchedExponentialReplica {
         edgeCDF = Array(repeating: 0, count: s + 1)
         counts = Array(repeating: 0, count: s)
         starts = Array(repeating: 0, count: s + 1)
-        cursor = Array(repeating: (0, 0), count: s)
-        kept = Array(repeating: 0, count: size + 1)
-        block = Array(repeating: 0, count: Self.blockSize)
+        keep = Array(repeating: 0, count: s)
+        cursor = Array(repeating: 0, count: s)
+        kept = Array(repeating: 0, count: size)
+        var edges = [Double](repeating: 0, count: 2 * s)
+        for b in 0..<s {
+            edges[2 * b] = Foundation.log(1 - Double(b) / Double(s))
+            edges[2 * b + 1] = Double(s) / Double(s - b)
+        }
+        edgeData = edges
+        offsets = Array(repeating: 0, count: 3 * Self.blockSize)
+        general = Array(repeating: 0, count: Self.blockSize)
         sorted = []
         buckets = []
     }
@@ -111,23 +125,45 @@ struct StretchedExponentialReplica {
     mutating func distance(rng: inout Xoshiro256StarStar) -> Double {
         let n = size, s = slices, shift = UInt64(53 - sliceBits)
         let start = rng
-        // Pass 1: slice counts and Σ(−L)^{1/k}.
+        // Pass 1: slice counts and Σ(−L)^{1/k}, L = log(1 − u) = log(1 − aᵦ) + log(1 − ε),
+        // ε = (u − aᵦ)/(1 − aᵦ) < 1/(S − b), by a short series where ε < 2⁻⁸ and by
+        // the full logarithm in the last slices.
         var total = 0.0
         let root = law.shape == 2
+        let seriesEnd = max(0, s - 256), lowBits: UInt64 = (1 << shift) - 1
         counts.withUnsafeMutableBufferPointer { counts in
-            block.withUnsafeMutableBufferPointer { block in
-                for b in 0..<s { counts[b] = 0 }
-                var j = 0
-                while j < n {
-                    let c = min(Self.blockSize, n - j)
-                    for t in 0..<c {
-                        let k = Self.draw(&rng)
-                        counts[Int(truncatingIfNeeded: k &>> shift)] &+= 1
-                        block[t] = Double((1 << 53) - k) * 0x1p-53
+            offsets.withUnsafeMutableBufferPointer { offsets in
+                edgeData.withUnsafeBufferPointer { edges in
+                    general.withUnsafeMutableBufferPointer { general in
+                        for b in 0..<s { counts[b] = 0 }
+                        var j = 0
+                        while j < n {
+                            let c = min(Self.blockSize, n - j)
+                            var tail = 0
+                            for t in 0..<c {
+                                let k = Self.draw(&rng)
+                                let b = Int(truncatingIfNeeded: k &>> shift)
+                                counts[b] &+= 1
+                                if b < seriesEnd {
+                                    offsets[t] = Double(k & lowBits) * 0x1p-53
+                                    offsets[Self.blockSize + t] = edges[2 * b]
+                                    offsets[2 * Self.blockSize + t] = edges[2 * b + 1]
+                                } else {
+                                    offsets[t] = 0
+                                    offsets[Self.blockSize + t] = 0
+                                    offsets[2 * Self.blockSize + t] = 0
+                                    general[tail] = Double((1 << 53) - k) * 0x1p-53
+                                    tail += 1
+                                }
+                            }
+                            total += FastLog.sumOfPowersOfMinusLog(offsets, count: c, root: root)
+                            if tail > 0 {
+                                if root { FastLog.rootOfMinusLog(general, count: tail) } else { FastLog.minusLog(general, count: tail) }
+                                total += FastLog.sum(general, count: tail)
+                            }
+                            j += c
+                        }
                     }
-                    if root { FastLog.rootOfMinusLog(block, count: c) } else { FastLog.minusLog(block, count: c) }
-                    total += FastLog.sum(block, count: c)
-                    j += c
                 }
             }
         }
@@ -149,29 +185,34 @@ struct StretchedExponentialReplica {
         for b in 0..<s {
             let bound = max(edgeCDF[b + 1] - Double(starts[b]) / nn, Double(starts[b + 1]) / nn - edgeCDF[b])
             if counts[b] > 0 && bound >= low - margin {
-                cursor[b] = (keptCount, 1)
+                keep[b] = 1
+                cursor[b] = keptCount
                 keptCount += Int(counts[b])
                 examinedSlices += 1
             } else {
-                cursor[b] = (n, 0)  // the trash slot
+                keep[b] = 0
             }
         }
         examinedValues = keptCount
         // Pass 3: the kept values, slice by slice, then the exact maximum over them.
         rng = start
-        cursor.withUnsafeMutableBufferPointer { cursor in
-            kept.withUnsafeMutableBufferPointer { kept in
-                for _ in 0..<n {
-                    let k = Self.draw(&rng)
-                    let b = Int(truncatingIfNeeded: k &>> shift)
-                    kept[cursor[b].position] = Double(k) * 0x1p-53
-                    cursor[b].position &+= cursor[b].step
+        keep.withUnsafeBufferPointer { keep in
+            cursor.withUnsafeMutableBufferPointer { cursor in
+                kept.withUnsafeMutableBufferPointer { kept in
+                    for _ in 0..<n {
+                        let k = Self.draw(&rng)
+                        let b = Int(truncatingIfNeeded: k &>> shift)
+                        if keep[b] != 0 {
+                            kept[cursor[b]] = Double(k) * 0x1p-53
+                            cursor[b] += 1
+                        }
+                    }
                 }
             }
         }
         var d = 0.0
         var offset = 0
-        for b in 0..<s where cursor[b].step == 1 {
+        for b in 0..<s where keep[b] != 0 {
             let m = Int(counts[b])
             d = max(d, sliceDistance(offset, count: m, slice: b, rankStart: starts[b], c: c))
             offset += m
@@ -275,6 +316,35 @@ enum FastLog {
         let t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)))
         let r = t2 + t1
         return s * (hfsq + r) + exponent * ln2Lo - hfsq + f + exponent * ln2Hi
+    }
+
+    /// Σ (−Lⱼ)^{1/2} (`root`) or Σ −Lⱼ over the first `count` values of a block
+    /// of three rows x = (δ, ℓ, r) of `StretchedExponentialReplica.blockSize`,
+    /// Lⱼ = ℓⱼ + log(1 − δⱼrⱼ), the logarithm by its series to the 7th power,
+    /// accurate to 2⁻⁵⁶ relative for δr ≤ 2⁻⁸.
+    static func sumOfPowersOfMinusLog(_ x: UnsafeMutableBufferPointer<Double>, count: Int, root: Bool) -> Double {
+        let row = StretchedExponentialReplica.blockSize
+        let delta = x.baseAddress!, edge = delta + row, scale = delta + 2 * row
+        // Results into the δ row, then summed.
+        if root {
+            for j in 0..<count { delta[j] = abs(edge[j] - log1pSeries(delta[j] * scale[j])).squareRoot() }
+        } else {
+            for j in 0..<count { delta[j] = log1pSeries(delta[j] * scale[j]) - edge[j] }
+        }
+        return sum(x, count: count)
+    }
+
+    /// −log(1 − ε) = ε + ε²/2 + … + ε⁷/7, for 0 ≤ ε ≤ 2⁻⁸ (next term < 2⁻⁵⁶ε).
+    @inline(__always)
+    static func log1pSeries(_ e: Double) -> Double {
+        var p = 1.0 / 7
+        p = p * e + 1.0 / 6
+        p = p * e + 1.0 / 5
+        p = p * e + 1.0 / 4
+        p = p * e + 1.0 / 3
+        p = p * e + 0.5
+        p = p * e + 1
+        return p * e
     }
 
     /// xⱼ ← −log xⱼ (xⱼ in (0, 1]) for the first `count` values.
