@@ -133,9 +133,13 @@ struct StretchedExponentialReplica {
         let seriesEnd = max(0, s - 256), lowBits: UInt64 = (1 << shift) - 1
         counts.withUnsafeMutableBufferPointer { counts in
             offsets.withUnsafeMutableBufferPointer { offsets in
-                edgeData.withUnsafeBufferPointer { edges in
+                edgeData.withUnsafeBufferPointer { edgeData in
                     general.withUnsafeMutableBufferPointer { general in
-                        for b in 0..<s { counts[b] = 0 }
+                        // Raw pointers: no overflow checks on the index arithmetic of the hot loop.
+                        let count = counts.baseAddress!, edges = edgeData.baseAddress!
+                        let delta = offsets.baseAddress!, edge = delta + Self.blockSize, scale = edge + Self.blockSize
+                        let tailValues = general.baseAddress!
+                        for b in 0..<s { count[b] = 0 }
                         var j = 0
                         while j < n {
                             let c = min(Self.blockSize, n - j)
@@ -143,17 +147,17 @@ struct StretchedExponentialReplica {
                             for t in 0..<c {
                                 let k = Self.draw(&rng)
                                 let b = Int(truncatingIfNeeded: k &>> shift)
-                                counts[b] &+= 1
+                                count[b] &+= 1
                                 if b < seriesEnd {
-                                    offsets[t] = Double(k & lowBits) * 0x1p-53
-                                    offsets[Self.blockSize + t] = edges[2 * b]
-                                    offsets[2 * Self.blockSize + t] = edges[2 * b + 1]
+                                    delta[t] = Double(k & lowBits) * 0x1p-53
+                                    edge[t] = edges[2 &* b]
+                                    scale[t] = edges[2 &* b &+ 1]
                                 } else {
-                                    offsets[t] = 0
-                                    offsets[Self.blockSize + t] = 0
-                                    offsets[2 * Self.blockSize + t] = 0
-                                    general[tail] = Double((1 << 53) - k) * 0x1p-53
-                                    tail += 1
+                                    delta[t] = 0
+                                    edge[t] = 0
+                                    scale[t] = 0
+                                    tailValues[tail] = Double((1 << 53) - k) * 0x1p-53
+                                    tail &+= 1
                                 }
                             }
                             total += FastLog.sumOfPowersOfMinusLog(offsets, count: c, root: root)
@@ -175,7 +179,7 @@ struct StretchedExponentialReplica {
         starts[0] = 0
         for b in 0..<s { starts[b + 1] = starts[b] + Int(counts[b]) }
         for b in 0...s {
-            let g = -expm1(c * edgeLogs[b])
+            let g = 1 - FastExp.exp(c * edgeLogs[b])
             edgeCDF[b] = g
             low = max(low, abs(Double(starts[b]) / nn - g))
         }
