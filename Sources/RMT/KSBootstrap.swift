@@ -41,18 +41,25 @@ struct StretchedExponentialLaw: Sendable, Equatable {
 /// cheaper than storing and reloading 8 bytes a value):
 ///
 /// 1. Draw the n uniforms; count them into S equal slices of (0, 1) and sum
-///    (−log(1 − u))^{1/k}, with a vectorised logarithm, for the mean m.
-/// 2. At the slice edges aᵦ = b/S the empirical CDF (cᵦ values below) and
+///    (−log(1 − u))^{1/k} for the mean m: log(1 − u) = log(1 − aᵦ) + log(1 − ε)
+///    with the slice's edge aᵦ = b/S, its logarithm tabulated, and
+///    ε = (u − aᵦ)/(1 − aᵦ) < 2⁻⁸ (u − aᵦ exact), whose logarithm takes seven
+///    terms of its series (error < 2⁻⁵⁶), in loops the compiler vectorises; in
+///    the last 256 slices, where ε may be larger, by the full ``FastLog``.
+/// 2. At the slice edges the empirical CDF (cᵦ values below aᵦ) and
 ///    G(aᵦ) = 1 − (1 − aᵦ)^{1/m^k} give D_low = maxᵦ |cᵦ/n − G(aᵦ)| ≤ D*.
 ///    Within slice b the ranks i run over [cᵦ, cᵦ₊₁) and G over [G(aᵦ), G(aᵦ₊₁)],
 ///    so no value there contributes more than max(G(aᵦ₊₁) − cᵦ/n, cᵦ₊₁/n − G(aᵦ));
 ///    a slice whose bound is below D_low (by more than 1e-12, far above rounding)
-///    cannot hold the maximum and is skipped.
+///    cannot hold the maximum and is skipped. The maximum is then exact.
 /// 3. Draw the stream again, keep the values of the remaining slices, sort
-///    each slice (in cache) and take the maximum exactly over them.
+///    each slice (in cache) and take the maximum over them, Fᵢ = 1 − e^{L/m^k}
+///    by ``FastLog`` and ``FastExp`` (absolute error ≈ 1e-16, like −expm1's).
 ///
-/// With S ≈ n/128 slices about one in ten survives at n = 10⁶, where the
-/// empirical process comes close to its maximum.
+/// With S ≈ n/64 slices (at most 2¹⁴) about 1 % of the values survive at
+/// n = 10⁶: the empirical process comes within a slice's width of its maximum
+/// only in a few places. Cost ≈ 4.5 ns of CPU a value (two draws, a table
+/// look-up, a square root), against ≈ 19 ns for the sorted replica.
 struct StretchedExponentialReplica {
     let law: StretchedExponentialLaw
     let size: Int
@@ -90,6 +97,7 @@ struct StretchedExponentialReplica {
         var bits = 0
         while bits < 14 && (64 << bits) < size { bits += 1 }
         sliceBits = chosen ?? bits
+        precondition((0...20).contains(sliceBits) && size < Int(Int32.max), "KS replica: 2^\(sliceBits) slices, \(size) values")
         let s = 1 << self.sliceBits
         edgeLogs = (0...s).map { b in b == s ? -Double.infinity : Foundation.log(1 - Double(b) / Double(s)) }
         edgeCDF = Array(repeating: 0, count: s + 1)
