@@ -37,10 +37,10 @@ struct StretchedExponentialLaw: Sendable, Equatable {
 /// The replica is the one `SortedDraw` draws from the same stream (the same
 /// uniforms u, redrawn when 0), and D* = maxᵢ max(Fᵢ − i/n, (i+1)/n − Fᵢ) over
 /// its sorted values, as `sortedDistance` computes it; only rounding differs
-/// (≈ 1e-16). Three passes over the stream, which is drawn twice (drawing is
-/// cheaper than storing and reloading 8 bytes a value):
+/// (≈ 1e-16). Three passes:
 ///
-/// 1. Draw the n uniforms; count them into S equal slices of (0, 1) and sum
+/// 1. Draw the n uniforms (kept as their 53 bits: reading them again is cheaper
+///    than drawing them again); count them into S equal slices of (0, 1) and sum
 ///    (−log(1 − u))^{1/k} for the mean m: log(1 − u) = log(1 − aᵦ) + log(1 − ε)
 ///    with the slice's edge aᵦ = b/S, its logarithm tabulated, and
 ///    ε = (u − aᵦ)/(1 − aᵦ) < 2⁻⁸ (u − aᵦ exact), whose logarithm takes seven
@@ -52,14 +52,14 @@ struct StretchedExponentialLaw: Sendable, Equatable {
 ///    so no value there contributes more than max(G(aᵦ₊₁) − cᵦ/n, cᵦ₊₁/n − G(aᵦ));
 ///    a slice whose bound is below D_low (by more than 1e-12, far above rounding)
 ///    cannot hold the maximum and is skipped. The maximum is then exact.
-/// 3. Draw the stream again, keep the values of the remaining slices, sort
+/// 3. Go over the draws again, keep the values of the remaining slices, sort
 ///    each slice (in cache) and take the maximum over them, Fᵢ = 1 − e^{L/m^k}
 ///    by ``FastLog`` and ``FastExp`` (absolute error ≈ 1e-16, like −expm1's).
 ///
 /// With S ≈ n/64 slices (at most 2¹⁴) about 1 % of the values survive at
 /// n = 10⁶: the empirical process comes within a slice's width of its maximum
-/// only in a few places. Cost ≈ 4.5 ns of CPU a value (two draws, a table
-/// look-up, a square root), against ≈ 19 ns for the sorted replica.
+/// only in a few places. Cost ≈ 4 ns of CPU a value (a draw, a table
+/// look-up, a square root, a second look), against ≈ 19 ns for the sorted replica.
 struct StretchedExponentialReplica {
     let law: StretchedExponentialLaw
     let size: Int
@@ -76,6 +76,8 @@ struct StretchedExponentialReplica {
     /// Where the next value of a kept slice goes in `kept`.
     private var cursor: [Int]
     private var kept: [Double]
+    /// The replica's draws k (u = k·2⁻⁵³), in the order drawn.
+    private var draws: [UInt64]
     /// Per slice b: log(1 − b/S) and 1/(1 − b/S), interleaved.
     private let edgeData: [Double]
     /// A block of draws: u − aᵦ, log(1 − aᵦ), 1/(1 − aᵦ) (three rows of `blockSize`).
@@ -106,6 +108,7 @@ struct StretchedExponentialReplica {
         keep = Array(repeating: 0, count: s)
         cursor = Array(repeating: 0, count: s)
         kept = Array(repeating: 0, count: size)
+        draws = Array(repeating: 0, count: size)
         var edges = [Double](repeating: 0, count: 2 * s)
         for b in 0..<s {
             edges[2 * b] = Foundation.log(1 - Double(b) / Double(s))
@@ -132,7 +135,6 @@ struct StretchedExponentialReplica {
     /// D* of the replica drawn from `rng`.
     mutating func distance(rng: inout Xoshiro256StarStar) -> Double {
         let n = size, s = slices, shift = UInt64(53 - sliceBits)
-        let start = rng
         // Pass 1: slice counts and Σ(−L)^{1/k}, L = log(1 − u) = log(1 − aᵦ) + log(1 − ε),
         // ε = (u − aᵦ)/(1 − aᵦ) < 1/(S − b), by a short series where ε < 2⁻⁸ and by
         // the full logarithm in the last slices.
@@ -140,13 +142,14 @@ struct StretchedExponentialReplica {
         let root = law.shape == 2
         let seriesEnd = max(0, s - 256), lowBits: UInt64 = (1 << shift) - 1
         counts.withUnsafeMutableBufferPointer { counts in
+          draws.withUnsafeMutableBufferPointer { draws in
             offsets.withUnsafeMutableBufferPointer { offsets in
                 edgeData.withUnsafeBufferPointer { edgeData in
                     general.withUnsafeMutableBufferPointer { general in
                         // Raw pointers: no overflow checks on the index arithmetic of the hot loop.
                         let count = counts.baseAddress!, edges = edgeData.baseAddress!
                         let delta = offsets.baseAddress!, edge = delta + Self.blockSize, scale = edge + Self.blockSize
-                        let tailValues = general.baseAddress!
+                        let tailValues = general.baseAddress!, all = draws.baseAddress!
                         for b in 0..<s { count[b] = 0 }
                         var j = 0
                         while j < n {
@@ -156,6 +159,7 @@ struct StretchedExponentialReplica {
                                 let k = Self.draw(&rng)
                                 let b = Int(truncatingIfNeeded: k &>> shift)
                                 count[b] &+= 1
+                                all[j &+ t] = k
                                 if b < seriesEnd {
                                     delta[t] = Double(k & lowBits) * 0x1p-53
                                     edge[t] = edges[2 &* b]
@@ -179,6 +183,7 @@ struct StretchedExponentialReplica {
                 }
             }
         }
+          }
         let mean = law.scale * total / Double(n)
         let c = law.shape == 2 ? 1 / (mean * mean) : 1 / mean
         // Pass 2: bounds at the slice edges; which slices to keep.
@@ -207,16 +212,16 @@ struct StretchedExponentialReplica {
         }
         examinedValues = keptCount
         // Pass 3: the kept values, slice by slice, then the exact maximum over them.
-        rng = start
-        keep.withUnsafeBufferPointer { keep in
-            cursor.withUnsafeMutableBufferPointer { cursor in
-                kept.withUnsafeMutableBufferPointer { kept in
-                    for _ in 0..<n {
-                        let k = Self.draw(&rng)
-                        let b = Int(truncatingIfNeeded: k &>> shift)
-                        if keep[b] != 0 {
-                            kept[cursor[b]] = Double(k) * 0x1p-53
-                            cursor[b] += 1
+        draws.withUnsafeBufferPointer { draws in
+            keep.withUnsafeBufferPointer { keep in
+                cursor.withUnsafeMutableBufferPointer { cursor in
+                    kept.withUnsafeMutableBufferPointer { kept in
+                        for k in draws {
+                            let b = Int(truncatingIfNeeded: k &>> shift)
+                            if keep[b] != 0 {
+                                kept[cursor[b]] = Double(k) * 0x1p-53
+                                cursor[b] += 1
+                            }
                         }
                     }
                 }
