@@ -75,6 +75,7 @@ struct StretchedExponentialReplica {
     private var keep: [UInt8]
     /// Where the next value of a kept slice goes in `kept`.
     private var cursor: [Int]
+    /// The values of the kept slices, slice after slice.
     private var kept: [Double]
     /// The replica's draws k (u = k·2⁻⁵³), in the order drawn.
     private var draws: [UInt64]
@@ -107,7 +108,7 @@ struct StretchedExponentialReplica {
         starts = Array(repeating: 0, count: s + 1)
         keep = Array(repeating: 0, count: s)
         cursor = Array(repeating: 0, count: s)
-        kept = Array(repeating: 0, count: size)
+        kept = []
         draws = Array(repeating: 0, count: size)
         var edges = [Double](repeating: 0, count: 2 * s)
         for b in 0..<s {
@@ -211,6 +212,8 @@ struct StretchedExponentialReplica {
             }
         }
         examinedValues = keptCount
+        // Room for the kept values only (≈ 1 % at n = 10⁶), grown when a replica needs more.
+        if kept.count < keptCount { kept = Array(repeating: 0, count: max(keptCount, 2 * kept.count)) }
         // Pass 3: the kept values, slice by slice, then the exact maximum over them.
         draws.withUnsafeBufferPointer { draws in
             keep.withUnsafeBufferPointer { keep in
