@@ -17,6 +17,7 @@ import tempfile
 import time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+load = os.getloadavg()[0]  # other work on the machine slows the bootstrap's threads
 out = subprocess.run([os.path.join(root, ".build/release/ScalingBench"), *sys.argv[1:]],
                      cwd=root, check=True, capture_output=True, text=True).stdout
 cases = {}
@@ -26,7 +27,11 @@ for line in out.splitlines():
         continue
     d = json.loads(line)
     if d["case"].startswith("ks "):
-        print(f"{d['case']:<60}{d['seconds']:>9.3f}s   p = {d['p']:.3f}")
+        if load is not None:
+            print(f"{'(load average before the run)':<60}{load:>9.2f}")
+            load = None
+        cpu = f"   (CPU {d['cpu']:.3f} s)" if "cpu" in d else ""
+        print(f"{d['case']:<60}{d['seconds']:>9.3f}s   p = {d['p']:.3f}{cpu}")
         continue
     cases.setdefault(d["case"], []).append(d)
 
@@ -36,14 +41,15 @@ if any(line.startswith('{"case": "ks ') for line in out.splitlines()):
     import numpy as np
     rng = np.random.default_rng(1)
     n, replicas = 1_000_000, 10
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(replicas):
         s = np.sort(np.sqrt(-4 / np.pi * np.log1p(-rng.random(n))))
         f = -np.expm1(-np.pi * (s / s.mean()) ** 2 / 4)
         i = np.arange(n)
         d = max((f - i / n).max(), ((i + 1) / n - f).max())
     seconds = (time.perf_counter() - start) * 500 / replicas
-    print(f"{'numpy, the same bootstrap (10 replicas timed, x 50)':<60}{seconds:>9.3f}s")
+    cpu = (time.process_time() - cpu) * 500 / replicas
+    print(f"{'numpy, the same bootstrap (10 replicas timed, x 50)':<60}{seconds:>9.3f}s   (CPU {cpu:.3f} s)")
     print()
 
 print(f"{'case':<46}{'size':>8}{'time':>10}{'size':>8}{'time':>10}{'ratio':>8}")

@@ -81,17 +81,27 @@ public enum KolmogorovSmirnov {
         _ sample: [Double], null: Null, replicas: Int = 500, seed: UInt64 = 1, effectiveSize: Int? = nil, threads: Int? = nil,
         compare: @escaping @Sendable ([Double]) -> Fitted
     ) -> Result {
-        guard !sample.isEmpty else {
-            return Result(distance: .nan, pValue: .nan, sampleSize: 0, method: "KS, no sample")
-        }
+        guard !sample.isEmpty else { return noSample }
         let observed = distance(sample, cdf: compare(sample).cdf)
-        let size = min(sample.count, max(2, effectiveSize ?? sample.count))
+        let size = replicaSize(sample.count, effectiveSize: effectiveSize)
         let exceed = countReplicas(replicas, size: size, null: null, seed: seed, threads: threads) { fake in
             sortedDistance(fake, cdf: compare(fake).cdf) >= observed
         }
+        return bootstrapResult(observed: observed, exceed: exceed, replicas: replicas, size: size, sampleSize: sample.count)
+    }
+
+    static let noSample = Result(distance: .nan, pValue: .nan, sampleSize: 0, method: "KS, no sample")
+
+    /// The size of the replicas: the effective size when given (at least 2), at most the sample's.
+    static func replicaSize(_ count: Int, effectiveSize: Int?) -> Int {
+        min(count, max(2, effectiveSize ?? count))
+    }
+
+    /// p = (1 + #{D* ≥ D})/(1 + replicas), with what it is.
+    static func bootstrapResult(observed: Double, exceed: Int, replicas: Int, size: Int, sampleSize: Int) -> Result {
         let p = Double(1 + exceed) / Double(1 + replicas)
-        let sizeNote = size < sample.count ? ", replicas of the effective size \(size)" : ""
-        return Result(distance: observed, pValue: p, sampleSize: sample.count,
+        let sizeNote = size < sampleSize ? ", replicas of the effective size \(size)" : ""
+        return Result(distance: observed, pValue: p, sampleSize: sampleSize,
                       method: "KS, parametric bootstrap p (\(replicas) replicas, same normalisation\(sizeNote))",
                       isUpperBound: exceed == 0)
     }
@@ -113,15 +123,26 @@ public enum KolmogorovSmirnov {
         _ replicas: Int, size: Int, null law: Law, seed: UInt64, threads: Int?,
         counts: @escaping @Sendable ([Double]) -> Bool
     ) -> Int {
+        countReplicas(replicas, seed: seed, threads: threads, worker: { SortedDraw(size: size) }) { draw, rng in
+            counts(draw.sample(law, rng: &rng))
+        }
+    }
+
+    /// How many of `replicas` satisfy `counts`, replica r drawn from stream
+    /// (seed, r) with the buffers of its worker (one `worker()` per thread).
+    static func countReplicas<Worker>(
+        _ replicas: Int, seed: UInt64, threads: Int?, worker: @escaping @Sendable () -> Worker,
+        counts: @escaping @Sendable (inout Worker, inout Xoshiro256StarStar) -> Bool
+    ) -> Int {
         guard replicas > 0 else { return 0 }
         let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, replicas))
         let tally = ReplicaTally(workers)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var draw = SortedDraw(size: size)
+            var buffers = worker()
             var hits = 0
             for r in stride(from: w, to: replicas, by: workers) {
                 var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(r))
-                if counts(draw.sample(law, rng: &rng)) { hits += 1 }
+                if counts(&buffers, &rng) { hits += 1 }
             }
             tally.set(w, hits)
         }
@@ -230,12 +251,26 @@ extension KolmogorovSmirnov {
     /// Spacings S against a unit-mean spacing law after normalising s = S/⟨S⟩.
     /// A sample whose mean is not a positive number (all spacings zero, or a
     /// non-finite value) is compared at scale 1e-300: D then says how far off it is.
+    ///
+    /// For the Poisson law and the Wigner surmise at β = 1 the replicas take a
+    /// fast path (``StretchedExponentialReplica``): the same replicas, the same D*
+    /// up to rounding (≈ 1e-16), without sorting them and with few logarithms.
     public static func testSpacings<Law: ContinuousLaw>(_ spacings: [Double], law: Law, replicas: Int = 500, seed: UInt64 = 1,
                                                                    effectiveSize: Int? = nil, threads: Int? = nil) -> Result {
-        test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize, threads: threads) { s in
+        let compare: @Sendable ([Double]) -> AffineLaw<Law> = { s in
             let mean = Statistics.mean(s)
             return AffineLaw(law, scale: mean.isFinite && mean > 1e-300 ? mean : 1e-300)
         }
+        guard let form = StretchedExponentialLaw(law), !spacings.isEmpty else {
+            return test(spacings, null: law, replicas: replicas, seed: seed, effectiveSize: effectiveSize, threads: threads, compare: compare)
+        }
+        let observed = distance(spacings, cdf: compare(spacings).cdf)
+        let size = replicaSize(spacings.count, effectiveSize: effectiveSize)
+        let exceed = countReplicas(replicas, seed: seed, threads: threads,
+                                   worker: { StretchedExponentialReplica(law: form, size: size) }) { replica, rng in
+            replica.distance(rng: &rng) >= observed
+        }
+        return bootstrapResult(observed: observed, exceed: exceed, replicas: replicas, size: size, sampleSize: spacings.count)
     }
 }
 

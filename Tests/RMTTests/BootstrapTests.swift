@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
 import Linalg
 @testable import RMT
 import Testing
@@ -61,4 +62,105 @@ import Testing
         let bad = KolmogorovSmirnov.testSpacings(poisson, law: WignerSurmise(beta: 1), replicas: 199, seed: 1)
         #expect(bad.isUpperBound && bad.pValue == 1.0 / 200)
     }
+
+    /// D* of replica r by the generic path: the sorted draw, its mean, the law
+    /// rescaled to it, `sortedDistance`.
+    static func genericReplicaDistance<Law: ContinuousLaw>(_ law: Law, size: Int, seed: UInt64, replica r: Int) -> Double {
+        var draw = SortedDraw(size: size)
+        var rng = Xoshiro256StarStar.stream(seed: seed, index: UInt64(r))
+        let x = draw.sample(law, rng: &rng)
+        return KolmogorovSmirnov.sortedDistance(x, cdf: AffineLaw(law, scale: Statistics.mean(x)).cdf)
+    }
+
+    /// The fast path for the surmise (β = 1) and the Poisson law gives the D* of
+    /// the generic path for the same replica, to rounding, whatever the number
+    /// of slices (from one slice, where nothing is skipped, to 2¹⁴) and size.
+    @Test func fastReplicaDistanceIsTheGenericOne() throws {
+        for law in [StretchedExponentialLaw(WignerSurmise(beta: 1)), StretchedExponentialLaw(PoissonSpacing())] {
+            let form = try #require(law)
+            for size in [2, 3, 17, 1000, 30_000] {
+                var replicas = [StretchedExponentialReplica(law: form, size: size)]
+                replicas += [0, 3, 14].map { StretchedExponentialReplica(law: form, size: size, sliceBits: $0) }
+                for r in 0..<3 {
+                    let generic = form.shape == 2
+                        ? Self.genericReplicaDistance(WignerSurmise(beta: 1), size: size, seed: 11, replica: r)
+                        : Self.genericReplicaDistance(PoissonSpacing(), size: size, seed: 11, replica: r)
+                    for k in replicas.indices {
+                        var rng = Xoshiro256StarStar.stream(seed: 11, index: UInt64(r))
+                        let fast = replicas[k].distance(rng: &rng)
+                        #expect(abs(fast - generic) < 1e-12, "shape \(form.shape), n = \(size), replica \(r), S = \(replicas[k].slices): \(fast) vs \(generic)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bounds at the slice edges skip most of a large replica: at n = 10⁵
+    /// (S = 2¹¹ slices) well under a third of the values are looked at again.
+    @Test func fastReplicaSkipsMostSlices() throws {
+        let form = try #require(StretchedExponentialLaw(WignerSurmise(beta: 1)))
+        var replica = StretchedExponentialReplica(law: form, size: 100_000)
+        var examined = 0
+        for r in 0..<10 {
+            var rng = Xoshiro256StarStar.stream(seed: 2, index: UInt64(r))
+            _ = replica.distance(rng: &rng)
+            examined += replica.examinedValues
+        }
+        #expect(examined > 0 && examined < 10 * 100_000 / 3, "\(examined) of 10⁶ values examined")
+    }
+
+    /// `testSpacings` (fast path) and `test` with the same normalisation
+    /// (generic path) give the same result, on any number of threads.
+    @Test func fastPathGivesTheGenericPValue() {
+        var rng = Xoshiro256StarStar(seed: 21)
+        let poisson = PoissonSpacing().sample(count: 2500) { rng.nextUniform() }.map { 0.7 * $0 }
+        let surmise = Self.surmiseSample(2500, seed: 22)
+        for (s, law) in [(surmise, AnyLaw(WignerSurmise(beta: 1))), (poisson, AnyLaw(PoissonSpacing()))] {
+            let generic = KolmogorovSmirnov.test(s, null: law, replicas: 60, seed: 3, threads: 1) { x in
+                AffineLaw(law, scale: Statistics.mean(x))
+            }
+            for threads in [1, 2, 5] {
+                let fast = law.name == "Poisson"
+                    ? KolmogorovSmirnov.testSpacings(s, law: PoissonSpacing(), replicas: 60, seed: 3, threads: threads)
+                    : KolmogorovSmirnov.testSpacings(s, law: WignerSurmise(beta: 1), replicas: 60, seed: 3, threads: threads)
+                #expect(fast == generic, "\(law.name), \(threads) threads")
+            }
+        }
+        // A reduced effective size goes through the fast path too.
+        let a = KolmogorovSmirnov.testSpacings(surmise, law: WignerSurmise(beta: 1), replicas: 40, seed: 4, effectiveSize: 700, threads: 1)
+        let b = KolmogorovSmirnov.test(surmise, null: AnyLaw(WignerSurmise(beta: 1)), replicas: 40, seed: 4, effectiveSize: 700, threads: 3) { x in
+            AffineLaw(WignerSurmise(beta: 1), scale: Statistics.mean(x))
+        }
+        #expect(a == b && a.method.contains("effective size 700"))
+    }
+
+    /// The vectorisable logarithm and exponential agree with the C library's to
+    /// a few units in the last place over the ranges the bootstrap uses.
+    @Test func fastLogAndExpAreAccurate() {
+        var rng = Xoshiro256StarStar(seed: 5)
+        var worstLog = 0.0, worstExp = 0.0
+        for _ in 0..<100_000 {
+            let x = 1 - rng.nextUniform()  // (0, 1]
+            let y = exp(-40 * rng.nextUniform()) // down to e⁻⁴⁰
+            for v in [x, y, 1 + 3 * x] {
+                let ulps = abs(FastLog.log(v) - Foundation.log(v)) / max(Foundation.log(v).ulp, Double.leastNormalMagnitude)
+                worstLog = max(worstLog, ulps)
+            }
+            let t = -50 * rng.nextUniform() * rng.nextUniform()
+            worstExp = max(worstExp, abs(FastExp.exp(t) - Foundation.exp(t)) / Foundation.exp(t).ulp)
+        }
+        #expect(worstLog <= 2 && worstExp <= 4, "log \(worstLog) ulp, exp \(worstExp) ulp")
+        #expect(FastLog.log(1) == 0 && FastExp.exp(0) == 1 && FastExp.exp(-1e6) < 1e-300)
+    }
+}
+
+/// A law known only by its protocol, so that `testSpacings` takes the generic path.
+private struct AnyLaw: ContinuousLaw {
+    let base: any ContinuousLaw
+    init(_ base: any ContinuousLaw) { self.base = base }
+    var name: String { base.name }
+    var support: ClosedRange<Double> { base.support }
+    func pdf(_ x: Double) -> Double { base.pdf(x) }
+    func cdf(_ x: Double) -> Double { base.cdf(x) }
+    func quantile(_ u: Double) -> Double { base.quantile(u) }
 }
