@@ -172,12 +172,14 @@ public enum Products {
         }
     }
 
-    /// Whether columns 12…15 of the k×16 matrix B (row stride 16) are all zero.
+    /// Whether columns 12…15 of the k×16 matrix B (row stride 16) are all +0
+    /// (their bits ORed together; a −0 counts as non-zero, which only sends the
+    /// product to the 16-wide loop).
     @inlinable
     static func lastColumnsZero(_ b: UnsafePointer<Double>, k: Int) -> Bool {
-        var any = SIMD4<Double>()
-        for p in 0..<k { any = any.replacing(with: 1, where: UnsafeRawPointer(b + 16 * p + 12).loadUnaligned(as: SIMD4<Double>.self) .!= 0) }
-        return any == SIMD4<Double>()
+        var bits = SIMD4<UInt64>()
+        for p in 0..<k { bits |= UnsafeRawPointer(b + 16 * p + 12).loadUnaligned(as: SIMD4<UInt64>.self) }
+        return bits == SIMD4<UInt64>()
     }
 
     /// `multiplyStride16` when B's columns 12…15 are zero (the weights of a
