@@ -19,11 +19,43 @@ enum Ziggurat {
     static let v = 0.00492867323399
     static let scale = 4503599627370496.0  // 2^52
 
-    /// k[i] = ⌊(xᵢ₋₁/xᵢ)·2⁵²⌋ (fast-accept threshold), w[i] = xᵢ/2⁵², f[i] = e^{−xᵢ²/2}.
+    /// k[i] = ⌊(xᵢ₋₁/xᵢ)·2⁵²⌋ (fast-accept threshold), w[i] = xᵢ/2⁵², f[i] = e^{−xᵢ²/2};
+    /// `bounds` the wedge's lines (see `wedgeBounds`), four numbers per layer.
     struct Tables: @unchecked Sendable {
         let k: UnsafeMutablePointer<UInt64>
         let w: UnsafeMutablePointer<Double>
         let f: UnsafeMutablePointer<Double>
+        let bounds: UnsafeMutablePointer<Double>
+    }
+
+    /// Lines below and above f(m) = e^{−m²/2} on layer i's wedge, xᵢ₋₁ ≤ m ≤ xᵢ,
+    /// so that most wedge tests are decided without the exponential:
+    /// y < lower(m) accepts, y ≥ upper(m) rejects, anything between computes
+    /// f. On the convex part (m ≥ 1) f lies above its tangent at xᵢ and below
+    /// its chord; on the concave part (m ≤ 1) above the chord and below the
+    /// tangent at xᵢ₋₁; the one layer that contains m = 1 gets the trivial
+    /// bounds f(xᵢ) and f(xᵢ₋₁) (never decisive). Each line is moved 10⁻¹²
+    /// outward, far more than the rounding of the lines and of exp(−m²/2)
+    /// (≲ 10⁻¹⁵), so a decision taken on a bound is the one the exponential
+    /// would take: the variates are exactly those of the plain test.
+    /// Layout: [lower intercept, lower slope, upper intercept, upper slope].
+    static func wedgeBounds(x: (Int) -> Double, f: (Int) -> Double, into b: UnsafeMutablePointer<Double>) {
+        let margin = 1e-12
+        b.initialize(repeating: 0, count: 4 * 256)
+        for i in 1..<256 {
+            let a = x(i - 1), c = x(i), fa = f(i - 1), fc = f(i)
+            let chordSlope = (fc - fa) / (c - a), chordIntercept = fa - chordSlope * a
+            var lower = (fc, 0.0), upper = (fa, 0.0)
+            if a >= 1 {
+                lower = (fc * (1 + c * c), -c * fc)         // tangent at xᵢ
+                upper = (chordIntercept, chordSlope)
+            } else if c <= 1 {
+                lower = (chordIntercept, chordSlope)
+                upper = (fa * (1 + a * a), -a * fa)         // tangent at xᵢ₋₁
+            }
+            b[4 * i] = lower.0 - margin; b[4 * i + 1] = lower.1
+            b[4 * i + 2] = upper.0 + margin; b[4 * i + 3] = upper.1
+        }
     }
 
     /// Built once, never freed (768 entries).
@@ -31,6 +63,7 @@ enum Ziggurat {
         let k = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
         let w = UnsafeMutablePointer<Double>.allocate(capacity: 256)
         let f = UnsafeMutablePointer<Double>.allocate(capacity: 256)
+        let bounds = UnsafeMutablePointer<Double>.allocate(capacity: 4 * 256)
         var dn = r, tn = r
         let q = v / exp(-0.5 * dn * dn)
         k[0] = UInt64((dn / q) * scale)
@@ -46,7 +79,8 @@ enum Ziggurat {
             f[i] = exp(-0.5 * dn * dn)
             w[i] = dn / scale
         }
-        return Tables(k: k, w: w, f: f)
+        wedgeBounds(x: { $0 == 0 ? 0 : w[$0] * scale }, f: { f[$0] }, into: bounds)
+        return Tables(k: k, w: w, f: f, bounds: bounds)
     }()
 }
 
@@ -97,6 +131,9 @@ extension Xoshiro256StarStar {
             }
         }
         let y = (t.f[idx - 1] - t.f[idx]) * nextUniform() + t.f[idx]
+        let m = abs(x), b = t.bounds + 4 * idx
+        if y < b[0] + b[1] * m { return x }
+        if y >= b[2] + b[3] * m { return nil }
         return y < exp(-0.5 * x * x) ? x : nil
     }
 
@@ -175,12 +212,13 @@ struct ZigguratTableView {
     @usableFromInline let k: UnsafePointer<UInt64>
     @usableFromInline let w: UnsafePointer<Double>
     @usableFromInline let f: UnsafePointer<Double>
+    @usableFromInline let bounds: UnsafePointer<Double>
 }
 
 extension Ziggurat {
     @usableFromInline
     static var tablesForInlining: ZigguratTableView {
         let t = tables
-        return ZigguratTableView(k: t.k, w: t.w, f: t.f)
+        return ZigguratTableView(k: t.k, w: t.w, f: t.f, bounds: t.bounds)
     }
 }
