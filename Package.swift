@@ -45,8 +45,11 @@ let package = Package(
             path: "Sources/COpenBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Normal variates from eight xoshiro256** lanes (AVX-512 where the CPU
+        // has it, a portable path with the same numbers elsewhere).
+        .target(name: "CNormalLanes", linkerSettings: [.linkedLibrary("m")]),
         // Matrices, BLAS/LAPACK calls, random numbers.
-        .target(name: "Linalg", dependencies: ["COpenBLAS"], swiftSettings: hostTuning),
+        .target(name: "Linalg", dependencies: ["COpenBLAS", "CNormalLanes"], swiftSettings: hostTuning),
         // Random-matrix laws, statistics and fits: pure functions.
         .target(name: "RMT", dependencies: ["Linalg"], swiftSettings: hostTuning),
         // Models, the SGD ensemble trainer, snapshots and trajectory sampling.

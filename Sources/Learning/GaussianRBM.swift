@@ -175,7 +175,7 @@ final class RBMWorker: ModelWorker, PartedStep {
     /// n > 16: the chain blocks' streams and partial sums of W·Ĉ, and the team
     /// that runs the blocks (nil: the calling thread alone).
     let blocks: Int
-    var blockStreams: [Xoshiro256StarStar]
+    var blockStreams: [NormalLanes]
     var partialC: [Double]
     /// n > 16: each block's Φ_j Wᵀ transposed (n × its chains), for W·Ĉ.
     var transposedBlocks: [Double]
@@ -210,17 +210,19 @@ final class RBMWorker: ModelWorker, PartedStep {
         singular = [Double](repeating: 0, count: n)
         let blocked = n > 16 && !m.exactGradient
         blocks = blocked ? Self.chainBlocks(batch) : 0
-        blockStreams = Array(repeating: Xoshiro256StarStar(seed: 0), count: blocks)
+        var placeholder = Xoshiro256StarStar(seed: 0)
+        blockStreams = Array(repeating: NormalLanes(seededBy: &placeholder), count: blocks)
         partialC = [Double](repeating: 0, count: blocks * n * n)
         transposedBlocks = [Double](repeating: 0, count: blocked ? batch * n : 0)
         let helpers = min(session.innerThreads, max(blocks, Self.rowParts)) - 1
         team = blocked && helpers > 0 ? StepTeam(helpers: helpers) : nil
     }
 
-    /// Block j's stream: the run's stream jumped j + 1 times.
+    /// Block j's normals: eight-lane generator seeded from the run's stream
+    /// jumped j + 1 times.
     private func deriveBlockStreams() {
         var g = rng
-        for j in 0..<blocks { g.jump(); blockStreams[j] = g }
+        for j in 0..<blocks { g.jump(); var h = g; blockStreams[j] = NormalLanes(seededBy: &h) }
     }
 
     var rng = Xoshiro256StarStar(seed: 0)
@@ -314,14 +316,12 @@ final class RBMWorker: ModelWorker, PartedStep {
         if phase == 0 {
             let first = part * Self.chainsPerBlock, rows = min(Self.chainsPerBlock, batch - first)
             let phiBlock = PHI + first * n, hBlock = H + first * n
-            var g = streams[part]
             for _ in 0..<sweeps {
-                g.fillNormals(hBlock, count: rows * n, sd: sigmaH)
+                streams[part].fill(hBlock, count: rows * n, sd: sigmaH)
                 Products.gemm(m: rows, n: n, k: n, alpha: sigmaH2, phiBlock, lda: n, WT, ldb: n, beta: 1, into: hBlock, ldc: n)
-                g.fillNormals(phiBlock, count: rows * n, sd: 1 / mu2.squareRoot())
+                streams[part].fill(phiBlock, count: rows * n, sd: 1 / mu2.squareRoot())
                 Products.gemm(m: rows, n: n, k: n, alpha: 1 / mu2, hBlock, lda: n, W, ldb: n, beta: 1, into: phiBlock, ldc: n)
             }
-            streams[part] = g
             // (Φ_j Wᵀ)ᵀ as an n × rows matrix, then its product with Φ_j.
             Products.gemm(m: rows, n: n, k: n, phiBlock, lda: n, WT, ldb: n, into: hBlock, ldc: n)
             let pt = PT + first * n
@@ -376,22 +376,21 @@ final class RBMWorker: ModelWorker, PartedStep {
         let g = state.generator
         guard g.count >= 4 else { return }
         rng = Xoshiro256StarStar(words: Array(g[0..<4]))
-        if g.count == 4 * (1 + blocks) {
-            for j in 0..<blocks { blockStreams[j] = Xoshiro256StarStar(words: Array(g[(4 + 4 * j)..<(8 + 4 * j)])) }
-        } else {
-            deriveBlockStreams()
-        }
+        let size = NormalLanes.wordCount
+        let saved = g.count == 4 + blocks * size
+            ? (0..<blocks).compactMap { j in NormalLanes(words: Array(g[(4 + size * j)..<(4 + size * (j + 1))])) } : []
+        if saved.count == blocks { blockStreams = saved } else { deriveBlockStreams() }
     }
 }
 
 /// The base pointers of an RBM worker's buffers while a step runs.
 struct BlockPointers {
     var w, wt, phi, hidden, c, grad, partialC, transposed: UnsafeMutablePointer<Double>?
-    var streams: UnsafeMutablePointer<Xoshiro256StarStar>?
+    var streams: UnsafeMutablePointer<NormalLanes>?
 
     mutating func set(w: UnsafeMutablePointer<Double>, wt: UnsafeMutablePointer<Double>, phi: UnsafeMutablePointer<Double>,
                       hidden: UnsafeMutablePointer<Double>, c: UnsafeMutablePointer<Double>, grad: UnsafeMutablePointer<Double>,
-                      streams: UnsafeMutablePointer<Xoshiro256StarStar>?, partialC: UnsafeMutablePointer<Double>?,
+                      streams: UnsafeMutablePointer<NormalLanes>?, partialC: UnsafeMutablePointer<Double>?,
                       transposed: UnsafeMutablePointer<Double>?) {
         (self.w, self.wt, self.phi, self.hidden, self.c, self.grad) = (w, wt, phi, hidden, c, grad)
         (self.streams, self.partialC, self.transposed) = (streams, partialC, transposed)

@@ -80,6 +80,16 @@ if wanted("normals") {
         measure { for _ in 0..<(10_000_000 / 4096) { rng.fillNormals(p) }; sink += p[0] }
     }
     report("normals 1e7 in L1", tl1 * 10_000_000 / Double((10_000_000 / 4096) * 4096))
+    // The eight-lane generator (NormalLanes: AVX-512 where the CPU has it).
+    var lanes = NormalLanes(seededBy: &rng)
+    let tLanes = buffer.withUnsafeMutableBufferPointer { p in
+        measure { lanes.fill(p.baseAddress!, count: p.count); sink += p[0] }
+    }
+    report("lanes normals 1e7", tLanes)
+    let tLanesL1 = small.withUnsafeMutableBufferPointer { p in
+        measure { for _ in 0..<(10_000_000 / 4096) { lanes.fill(p.baseAddress!, count: 4096) }; sink += p[0] }
+    }
+    report("lanes normals 1e7 in L1", tLanesL1 * 10_000_000 / Double((10_000_000 / 4096) * 4096))
 }
 
 // Small products in a loop: the loop kernel against a dgemm call of the same size.

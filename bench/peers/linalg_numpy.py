@@ -55,6 +55,13 @@ for n in (16, 100, 1000):
 if wanted("normals"):
     out = np.empty(10_000_000)
     report("normals 1e7", measure(lambda: rng.standard_normal(out=out)))
+    small = np.empty(4096)
+
+    def in_l1():
+        for _ in range(10_000_000 // 4096):
+            rng.standard_normal(out=small)
+
+    report("normals 1e7 in L1", measure(in_l1) * 10_000_000 / ((10_000_000 // 4096) * 4096))
 
 for n in (2, 10, 16):
     if not wanted("small"):
