@@ -68,6 +68,7 @@ static inline uint64_t abscissaOf(uint64_t bits) { return (bits >> LAYER_BITS) &
 /// f(xᵢ₋₁) ≤ f(x), in the base layer the slow path tests a < k[0] first.
 static uint64_t K[LAYERS] __attribute__((aligned(64)));
 static uint16_t K16[LAYERS] __attribute__((aligned(64)));
+static uint32_t K32[LAYERS];  // the same, 32 bits wide (for gathers)
 static double W[LAYERS] __attribute__((aligned(64)));
 static double F[LAYERS] __attribute__((aligned(64)));
 /// d[i] = f(xᵢ₋₁) − f(xᵢ), the height of layer i ≥ 1 (d[0] = 0, unused).
@@ -93,7 +94,7 @@ static void buildTables(void) {
         F[i] = exp(-0.5 * dn * dn);
         W[i] = dn / SCALE;
     }
-    for (int i = 0; i < LAYERS; i++) K16[i] = (uint16_t)(K[i] >> 36);
+    for (int i = 0; i < LAYERS; i++) K32[i] = K16[i] = (uint16_t)(K[i] >> 36);
     D[0] = 0;
     for (int i = 1; i < LAYERS; i++) D[i] = F[i - 1] - F[i];
 }
@@ -155,12 +156,17 @@ INLINE double tailSample(uint64_t *stream, uint64_t bits) {
 INLINE int candidate(uint64_t bits, double *x) {
     unsigned layer = bits & (LAYERS - 1);
     uint64_t a = abscissaOf(bits);
-    double magnitude = (double)a * W[layer];
+    // a < 2⁵² as a double, exactly: 2⁵² + a has a's bits as its mantissa
+    // (a form that vectorises without 64-bit integer conversions).
+    uint64_t biased = a | 0x4330000000000000ULL;
+    double ad;
+    memcpy(&ad, &biased, 8);
+    double magnitude = (ad - 0x1p52) * W[layer];
     uint64_t p;
     memcpy(&p, &magnitude, 8);
     p |= bits & SIGN_BIT;
     memcpy(x, &p, 8);
-    return (a >> 36) < K16[layer];
+    return (a >> 36) < (uint32_t)K16[layer];
 }
 
 /// The wedge test of layer ≥ 1 for candidate x with uniform u.
@@ -210,28 +216,59 @@ INLINE double wedgeUniform(dyson_normal_lanes *g) {
     return g->wedgePending[8 - g->wedgePendingCount--];
 }
 
-/// `rounds` rounds, slot by slot, into out[0 ..< 8·rounds].
+/// Eight 64-bit lanes in the compiler's generic vectors (SSE, AVX2 or NEON).
+typedef uint64_t Lanes8 __attribute__((vector_size(64), aligned(8)));
+
+/// `rounds` rounds into out[0 ..< 8·rounds], in blocks: first each block's
+/// words, the eight lanes stepped side by side, then slot by slot in order,
+/// the misses settled as they come.
 INLINE void roundsSlotBySlot(dyson_normal_lanes *g, double *out, long rounds) {
-    for (long r = 0; r < rounds; r++) {
-        uint64_t bits[8];
-        for (int j = 0; j < 8; j++) {
-            uint64_t s[4] = {g->lanes[j], g->lanes[8 + j], g->lanes[16 + j], g->lanes[24 + j]};
-            bits[j] = next(s);
-            g->lanes[j] = s[0]; g->lanes[8 + j] = s[1]; g->lanes[16 + j] = s[2]; g->lanes[24 + j] = s[3];
+    Lanes8 a, b, c, d;
+    memcpy(&a, g->lanes, 64); memcpy(&b, g->lanes + 8, 64); memcpy(&c, g->lanes + 16, 64); memcpy(&d, g->lanes + 24, 64);
+    uint64_t bits[8 * BLOCK] __attribute__((aligned(64)));
+    for (long done = 0; done < rounds;) {
+        long n = rounds - done < BLOCK ? rounds - done : BLOCK;
+        for (long r = 0; r < n; r++) {
+            // rotl(s1·5, 7)·9 by shifts and adds (AVX2 has no 64-bit multiply).
+            Lanes8 five = (b << 2) + b, r7 = (five << 7) | (five >> 57), t = b << 17;
+            Lanes8 word = (r7 << 3) + r7;
+            memcpy(bits + 8 * r, &word, 64);
+            c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 45) | (d >> 19);
         }
-        for (int j = 0; j < 8; j++) {
-            double x;
-            if (candidate(bits[j], &x)) { out[8 * r + j] = x; continue; }
-            out[8 * r + j] = settleMiss(g, bits[j], x, wedgeUniform(g));
+        // Every slot's candidate (a loop without branches, vectorised where the
+        // compiler can), then the misses in order.
+        double *dst = out + 8 * done;
+        uint8_t inside[8 * BLOCK];
+#if defined(__clang__)
+#pragma clang loop vectorize(enable) interleave(enable)
+#endif
+        for (long k = 0; k < 8 * n; k++) {
+            uint64_t w = bits[k], a = abscissaOf(w), biased = a | 0x4330000000000000ULL;
+            unsigned layer = w & (LAYERS - 1);
+            double ad;
+            memcpy(&ad, &biased, 8);
+            double magnitude = (ad - 0x1p52) * W[layer];
+            uint64_t p;
+            memcpy(&p, &magnitude, 8);
+            p |= w & SIGN_BIT;
+            memcpy(dst + k, &p, 8);
+            inside[k] = (a >> 36) < K32[layer];
         }
+        for (long k = 0; k < 8 * n; k++) {
+            if (__builtin_expect(inside[k], 1)) continue;
+            dst[k] = settleMiss(g, bits[k], dst[k], wedgeUniform(g));
+        }
+        done += n;
     }
+    memcpy(g->lanes, &a, 64); memcpy(g->lanes + 8, &b, 64); memcpy(g->lanes + 16, &c, 64); memcpy(g->lanes + 24, &d, 64);
 }
 
 static void roundsPortable(dyson_normal_lanes *g, double *out, long rounds) { roundsSlotBySlot(g, out, rounds); }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-/// The same code where the CPU has FMA: fma() becomes one instruction.
-__attribute__((target("fma"))) static void roundsPortableFMA(dyson_normal_lanes *g, double *out, long rounds) {
+/// The same code where the CPU has AVX2 and FMA: the lanes' steps in vector
+/// registers, fma() one instruction.
+__attribute__((target("avx2,fma"))) static void roundsPortableFMA(dyson_normal_lanes *g, double *out, long rounds) {
     roundsSlotBySlot(g, out, rounds);
 }
 #endif
@@ -432,7 +469,7 @@ void dyson_normal_lanes_fill(dyson_normal_lanes *g, double *out, long count) {
 void dyson_normal_lanes_fill_portable(dyson_normal_lanes *g, double *out, long count) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     static int fmaAvailable = -1;
-    if (fmaAvailable < 0) { __builtin_cpu_init(); fmaAvailable = __builtin_cpu_supports("fma"); }
+    if (fmaAvailable < 0) { __builtin_cpu_init(); fmaAvailable = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2"); }
     if (fmaAvailable) { fillWith(roundsPortableFMA, g, out, count); return; }
 #endif
     fillWith(roundsPortable, g, out, count);

@@ -32,15 +32,16 @@ import Testing
         #expect(Array(pair.finalWeights.prefix(24 * 24)) == reference.finalWeights)
     }
 
-    /// The state holds the run's stream and every block's, and the chains:
-    /// 80 steps then 160 more on another number of threads equal 240 steps.
+    /// The state holds the run's stream and every block's eight-lane normal
+    /// generator (pending values included), and the chains: 80 steps then 160
+    /// more on another number of threads equal 240 steps.
     @Test func continuationCarriesEveryBlockStream() throws {
         var first = Self.config
         first.steps = 80
         first.threads = 2
         let part = try Trainer.train(model: Self.model, config: first)
         let resume = try #require(part.resumePoint)
-        #expect(part.finalStates[0].generator.count == 4 * (1 + 3))
+        #expect(part.finalStates[0].generator.count == 4 + 3 * NormalLanes.wordCount)
         var rest = Self.config
         rest.steps = 160
         rest.threads = 1
