@@ -79,7 +79,18 @@ static pthread_once_t tablesOnce = PTHREAD_ONCE_INIT;
 static void buildMissedLanes(void);
 #endif
 
+/// What this CPU can run, found once with the tables (under `tablesOnce`, so
+/// no thread reads them half-written): AVX-512 F, DQ, BW and BMI2 for the
+/// vector path; AVX2 and FMA for the faster build of the portable path.
+__attribute__((unused)) static int cpuHasAVX512 = 0, cpuHasAVX2FMA = 0;
+
 static void buildTables(void) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    __builtin_cpu_init();
+    cpuHasAVX2FMA = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+    cpuHasAVX512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
+#endif
 #ifdef HAVE_AVX512_PATH
     buildMissedLanes();
 #endif
@@ -239,7 +250,7 @@ INLINE void roundsSlotBySlot(dyson_normal_lanes *g, double *out, long rounds) {
         // compiler can), then the misses in order.
         double *dst = out + 8 * done;
         uint8_t inside[8 * BLOCK];
-#if defined(__clang__)
+#if defined(__clang__) && defined(__x86_64__)
 #pragma clang loop vectorize(enable) interleave(enable)
 #endif
         for (long k = 0; k < 8 * n; k++) {
@@ -419,19 +430,12 @@ AVX512 static void roundsAVX512(dyson_normal_lanes *g, double *out, long rounds)
     _mm512_storeu_si512(g->lanes + 16, s2); _mm512_storeu_si512(g->lanes + 24, s3);
 }
 
-static int haveAVX512(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
-    }
-    return cached;
-}
 #endif
 
 int dyson_normal_lanes_vectorised(void) {
+    ensureTables();
 #ifdef HAVE_AVX512_PATH
-    return haveAVX512();
+    return cpuHasAVX512;
 #else
     return 0;
 #endif
@@ -460,17 +464,17 @@ static void fillWith(RoundsFunction rounds, dyson_normal_lanes *g, double *out, 
 }
 
 void dyson_normal_lanes_fill(dyson_normal_lanes *g, double *out, long count) {
+    ensureTables();
 #ifdef HAVE_AVX512_PATH
-    if (haveAVX512()) { fillWith(roundsAVX512, g, out, count); return; }
+    if (cpuHasAVX512) { fillWith(roundsAVX512, g, out, count); return; }
 #endif
     dyson_normal_lanes_fill_portable(g, out, count);
 }
 
 void dyson_normal_lanes_fill_portable(dyson_normal_lanes *g, double *out, long count) {
+    ensureTables();
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    static int fmaAvailable = -1;
-    if (fmaAvailable < 0) { __builtin_cpu_init(); fmaAvailable = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2"); }
-    if (fmaAvailable) { fillWith(roundsPortableFMA, g, out, count); return; }
+    if (cpuHasAVX2FMA) { fillWith(roundsPortableFMA, g, out, count); return; }
 #endif
     fillWith(roundsPortable, g, out, count);
 }

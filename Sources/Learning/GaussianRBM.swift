@@ -218,6 +218,13 @@ final class RBMWorker: ModelWorker, PartedStep {
         team = blocked && helpers > 0 ? StepTeam(helpers: helpers) : nil
     }
 
+    /// Lanes seeded from saved words that are not a `NormalLanes` state (an
+    /// older format, or damaged): deterministic, and new noise.
+    static func lanes(seededFrom words: [UInt64]) -> NormalLanes {
+        var g = Xoshiro256StarStar(seed: words.reduce(0x9E37_79B9_7F4A_7C15) { SplitMix64.mix($0 ^ $1) })
+        return NormalLanes(seededBy: &g)
+    }
+
     /// Block j's normals: eight-lane generator seeded from the run's stream
     /// jumped j + 1 times.
     private func deriveBlockStreams() {
@@ -377,9 +384,20 @@ final class RBMWorker: ModelWorker, PartedStep {
         guard g.count >= 4 else { return }
         rng = Xoshiro256StarStar(words: Array(g[0..<4]))
         let size = NormalLanes.wordCount
-        let saved = g.count == 4 + blocks * size
-            ? (0..<blocks).compactMap { j in NormalLanes(words: Array(g[(4 + size * j)..<(4 + size * (j + 1))])) } : []
-        if saved.count == blocks { blockStreams = saved } else { deriveBlockStreams() }
+        if g.count == 4 + blocks * size {
+            for j in 0..<blocks {
+                let words = Array(g[(4 + size * j)..<(4 + size * (j + 1))])
+                blockStreams[j] = NormalLanes(words: words) ?? Self.lanes(seededFrom: words)
+            }
+        } else if g.count == 4 * (1 + blocks) {
+            // A state saved before the blocks drew from NormalLanes (one
+            // xoshiro256** per block): seed each block's lanes from its saved
+            // stream, so the run goes on with new noise rather than the noise
+            // its blocks started with.
+            for j in 0..<blocks { blockStreams[j] = Self.lanes(seededFrom: Array(g[(4 + 4 * j)..<(8 + 4 * j)])) }
+        } else {
+            deriveBlockStreams()
+        }
     }
 }
 

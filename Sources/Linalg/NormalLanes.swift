@@ -92,7 +92,8 @@ public struct NormalLanes: Sendable {
     }
 
     /// A generator at a saved position, or nil when `words` is not one
-    /// (wrong length, or pending counts outside 0…8).
+    /// (wrong length, pending counts outside 0…8, or a xoshiro256** state of
+    /// all zeros, which would give the same value for ever).
     public init?(words: [UInt64]) {
         guard words.count == Self.wordCount else { return nil }
         var s = dyson_normal_lanes()
@@ -101,6 +102,10 @@ public struct NormalLanes: Sendable {
             for i in 0..<words.count { w[i] = words[i] }
         }
         guard (0...8).contains(s.pendingCount), (0...8).contains(s.wedgePendingCount) else { return nil }
+        // The 18 streams: lanes and wedge lanes (s0…s3 eight apart), tail, fallback.
+        let streams = (0..<8).map { j in [j, 8 + j, 16 + j, 24 + j] } + (0..<8).map { j in [32 + j, 40 + j, 48 + j, 56 + j] }
+            + [[64, 65, 66, 67], [68, 69, 70, 71]]
+        guard streams.allSatisfy({ $0.contains { words[$0] != 0 } }) else { return nil }
         state = s
     }
 }

@@ -54,6 +54,13 @@ struct NormalLanesTests {
         var restored = try #require(NormalLanes(words: saved))
         #expect(Self.draw(&g, count: 777, pieces: [5, 772]) == Self.draw(&restored, count: 777, pieces: [777]))
         #expect(NormalLanes(words: Array(saved.dropLast())) == nil)
+        // A stream of all zeros (one lane's s0…s3, eight words apart) is refused.
+        var zeroLane = saved
+        for w in [3, 11, 19, 27] { zeroLane[w] = 0 }
+        #expect(NormalLanes(words: zeroLane) == nil)
+        var badCount = saved
+        badCount[80] = 9  // pendingCount
+        #expect(NormalLanes(words: badCount) == nil)
     }
 
     /// Different seeds, different streams; lanes of one generator uncorrelated.
