@@ -177,7 +177,7 @@ INLINE int candidate(uint64_t bits, double *x) {
     memcpy(&p, &magnitude, 8);
     p |= bits & SIGN_BIT;
     memcpy(x, &p, 8);
-    return (a >> 36) < (uint32_t)K16[layer];
+    return (a >> 36) < K32[layer];
 }
 
 /// The wedge test of layer ≥ 1 for candidate x with uniform u.
@@ -253,18 +253,7 @@ INLINE void roundsSlotBySlot(dyson_normal_lanes *g, double *out, long rounds) {
 #if defined(__clang__) && defined(__x86_64__)
 #pragma clang loop vectorize(enable) interleave(enable)
 #endif
-        for (long k = 0; k < 8 * n; k++) {
-            uint64_t w = bits[k], a = abscissaOf(w), biased = a | 0x4330000000000000ULL;
-            unsigned layer = w & (LAYERS - 1);
-            double ad;
-            memcpy(&ad, &biased, 8);
-            double magnitude = (ad - 0x1p52) * W[layer];
-            uint64_t p;
-            memcpy(&p, &magnitude, 8);
-            p |= w & SIGN_BIT;
-            memcpy(dst + k, &p, 8);
-            inside[k] = (a >> 36) < K32[layer];
-        }
+        for (long k = 0; k < 8 * n; k++) inside[k] = (uint8_t)candidate(bits[k], dst + k);
         for (long k = 0; k < 8 * n; k++) {
             if (__builtin_expect(inside[k], 1)) continue;
             dst[k] = settleMiss(g, bits[k], dst[k], wedgeUniform(g));
